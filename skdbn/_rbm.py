@@ -1,0 +1,654 @@
+"""Restricted Boltzmann Machine as a scikit-learn transformer."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.sparse import issparse
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn import get_config
+from sklearn.utils import check_array, gen_batches
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import logistic, sample_bernoulli, sample_gaussian, softplus
+from ._cd import ContrastiveDivergence, RBMParameters
+from ._init import INITIALIZERS, initial_weights, make_generator
+from ._utils import restore_on_error
+
+# Rows used to monitor the reconstruction error after each epoch.
+_MONITOR_ROWS = 1000
+
+
+class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Restricted Boltzmann Machine with Bernoulli hidden units.
+
+    An RBM is a two-layer undirected model of the data: binary hidden units
+    ``h`` (the features that :meth:`transform` returns) and visible units
+    ``v`` (the input), with energy
+
+    * Bernoulli visible units, data in [0, 1]:
+      ``E(v, h) = -b.v - c.h - v W^T h``;
+    * Gaussian visible units, real data:
+      ``E(v, h) = ||x - b||^2 / 2 - c.h - x W^T h`` with ``x = v / s``,
+      ``s = visible_scale_``.
+
+    It is trained by contrastive divergence (CD-k) or persistent contrastive
+    divergence (PCD-k) with momentum and L2 weight decay on shuffled
+    mini-batches. Read more in the :ref:`User Guide <rbm>`.
+
+    Parameters
+    ----------
+    n_components : int, default=256
+        Number of hidden units.
+    init : {"xavier", "he", "zero", "random"} or callable, default="xavier"
+        Starting weights, from :data:`skdbn.INITIALIZERS`: ``"xavier"``
+        (Glorot uniform, bound ``sqrt(6 / (n_features + n_components))``),
+        ``"he"`` (normal, variance ``2 / n_features``), ``"zero"`` or
+        ``"random"`` (normal with standard deviation ``init_scale``). A
+        callable ``init(fan_in, fan_out, random_state)`` must return an array
+        of shape ``(n_features, n_components)``; ``random_state`` is a
+        :class:`numpy.random.Generator`. The hidden biases start at 0; the
+        visible biases start at the log-odds ``log(p / (1 - p))`` of the
+        feature means ``p`` (clipped to [0.001, 0.999]) for Bernoulli units,
+        as Hinton's guide recommends, and at the scaled feature means for
+        Gaussian units.
+    init_scale : float, default=0.01
+        Standard deviation of the weights when ``init="random"``.
+    visible : {"auto", "bernoulli", "gaussian"}, default="auto"
+        Type of the visible units. ``"auto"`` chooses Bernoulli when the data
+        passed to the first ``fit`` or ``partial_fit`` lie in [0, 1] and
+        Gaussian otherwise; the choice is stored in ``visible_``.
+    learning_rate : float, default=0.1
+        Step size on the batch-mean gradient. Gaussian visible units usually
+        need a smaller one, such as 0.01.
+    batch_size : int, default=100
+        Number of rows per mini-batch.
+    n_iter : int, default=10
+        Number of passes (epochs) over the training data in :meth:`fit`.
+    method : {"cd", "pcd"}, default="cd"
+        Contrastive divergence, whose negative chains start at the data, or
+        persistent contrastive divergence, whose ``batch_size`` chains
+        continue from one update to the next.
+    n_gibbs_steps : int, default=1
+        Number ``k`` of Gibbs steps of the negative phase (CD-k, PCD-k).
+    hidden_stats : {"probabilities", "samples"}, default="probabilities"
+        Whether the data term ``<v h>_data`` of the update uses ``P(h=1|v)``
+        (less noise, as in Hinton's code) or sampled binary states. With
+        ``init="zero"`` and ``"probabilities"`` every hidden unit receives the
+        same update and they stay identical for ever; ``"samples"`` breaks
+        the symmetry.
+    momentum : float, default=0.5
+        Momentum coefficient of the updates, in [0, 1).
+    weight_decay : float, default=0.0
+        L2 penalty coefficient on the weights (Hinton's guide suggests 2e-4).
+    shuffle : bool, default=True
+        Shuffle the rows before each epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffling and the Gibbs sampling. Pass
+        an int for reproducible results.
+    verbose : int, default=0
+        Print the reconstruction error after each epoch when positive.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        Weights ``W``; for Gaussian units they act on ``X / visible_scale_``.
+    intercept_hidden_ : ndarray of shape (n_components,)
+        Hidden biases ``c``.
+    intercept_visible_ : ndarray of shape (n_features,)
+        Visible biases ``b`` (for Gaussian units in the units of
+        ``X / visible_scale_``).
+    visible_ : {"bernoulli", "gaussian"}
+        The type of the visible units.
+    visible_scale_ : ndarray of shape (n_features,)
+        Standard deviation of each feature in the first training data (1
+        where it is 0), which fixes the variance of Gaussian visible units;
+        all ones for Bernoulli units.
+    n_iter_ : int
+        Number of epochs trained so far.
+    loss_curve_ : list of float
+        Mean squared reconstruction error ``||v - E[v | h = P(h|v)]||^2 /
+        n_features`` after each epoch, on up to 1000 evenly spaced rows of
+        that epoch's data.
+    persistent_chains_ : ndarray of shape (batch_size, n_components)
+        Hidden states of the persistent chains; only when ``method="pcd"``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.neural_network.BernoulliRBM : PCD-1 Bernoulli RBM of scikit-learn.
+    DBNClassifier : A stack of RBMs fine-tuned as a classifier.
+
+    Notes
+    -----
+    The conditionals are ``P(h_j = 1 | v) = sigmoid(c_j + W_j . x)`` and
+    ``P(v_i = 1 | h) = sigmoid(b_i + h . W_:i)`` (Bernoulli) or
+    ``x_i | h ~ N(b_i + h . W_:i, 1)`` (Gaussian). The update is
+    ``dW = learning_rate * (<x h>_data - <x h>_model) - weight_decay * W``,
+    averaged over the batch and smoothed by momentum.
+
+    References
+    ----------
+    Hinton, G. E. (2002). Training products of experts by minimizing
+    contrastive divergence. Neural Computation 14(8).
+
+    Tieleman, T. (2008). Training restricted Boltzmann machines using
+    approximations to the likelihood gradient. ICML.
+
+    Hinton, G. E. (2010). A practical guide to training restricted Boltzmann
+    machines. UTML TR 2010-003.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdbn import RBMTransformer
+    >>> X = load_digits().data / 16
+    >>> rbm = RBMTransformer(n_components=32, n_iter=5, random_state=0).fit(X)
+    >>> rbm.visible_, rbm.transform(X).shape
+    ('bernoulli', (1797, 32))
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "init": [StrOptions(set(INITIALIZERS)), callable],
+        "init_scale": [Interval(Real, 0, None, closed="left")],
+        "visible": [StrOptions({"auto", "bernoulli", "gaussian"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "n_iter": [Interval(Integral, 0, None, closed="left")],
+        "method": [StrOptions({"cd", "pcd"})],
+        "n_gibbs_steps": [Interval(Integral, 1, None, closed="left")],
+        "hidden_stats": [StrOptions({"probabilities", "samples"})],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=256,
+        *,
+        init="xavier",
+        init_scale=0.01,
+        visible="auto",
+        learning_rate=0.1,
+        batch_size=100,
+        n_iter=10,
+        method="cd",
+        n_gibbs_steps=1,
+        hidden_stats="probabilities",
+        momentum=0.5,
+        weight_decay=0.0,
+        shuffle=True,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.init = init
+        self.init_scale = init_scale
+        self.visible = visible
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.method = method
+        self.n_gibbs_steps = n_gibbs_steps
+        self.hidden_stats = hidden_stats
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the RBM on ``X`` from a fresh start for ``n_iter`` epochs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data: in [0, 1] for Bernoulli visible units.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : RBMTransformer
+            The fitted transformer.
+        """
+        return self._fit(X, None, n_epochs=self.n_iter, reset=True)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one epoch over the mini-batches of ``X``.
+
+        The first call initialises the model from ``X``; later calls continue
+        with the same momentum velocities, persistent chains and random
+        stream. On error the previous fitted state is kept exactly.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : RBMTransformer
+            The updated transformer.
+        """
+        first_call = not hasattr(self, "components_")
+        return self._fit(X, None, n_epochs=1, reset=first_call)
+
+    def _fit(self, X, sample_weight, *, n_epochs, reset):
+        """Validate ``X``, then train ``n_epochs`` epochs; all-or-nothing."""
+        with restore_on_error(self):
+            X = validate_data(
+                self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
+                reset=reset,
+            )
+            if reset:
+                self._initialize(X)
+            else:
+                self._check_visible_range(X)
+            self._train(X, sample_weight, n_epochs)
+        return self
+
+    def _initialize(self, X):
+        """Choose the visible type and draw the starting parameters."""
+        self.visible_ = self._choose_visible(X)
+        self._check_visible_range(X)
+        self._rng = make_generator(self.random_state)
+        n_features, dtype = X.shape[1], X.dtype
+        weights = initial_weights(
+            self.init, n_features, self.n_components, self._rng,
+            init_scale=self.init_scale, dtype=dtype,
+        )
+        self.visible_scale_ = _feature_scale(X, self.visible_ == "gaussian")
+        self._params = RBMParameters(
+            np.ascontiguousarray(weights.T),
+            np.zeros(self.n_components, dtype=dtype),
+            _initial_visible_bias(X, self.visible_, self.visible_scale_),
+        )
+        self.n_iter_ = 0
+        self.loss_curve_ = []
+        if self.method == "pcd":
+            self.persistent_chains_ = np.zeros((self.batch_size, self.n_components), dtype)
+        self._publish(self._params)
+
+    def _train(self, X, sample_weight, n_epochs):
+        """Run the epochs on a copy of the parameters, then publish them."""
+        params = self._params.copy()
+        chains = None
+        if self.method == "pcd":
+            chains = getattr(self, "persistent_chains_", None)
+            chains = _resize_chains(chains, self.batch_size, self.n_components, X.dtype)
+        trainer = self._make_trainer(params, chains, X.dtype)
+        n_samples = X.shape[0]
+        monitor_rows = np.unique(np.linspace(0, n_samples - 1, _MONITOR_ROWS).astype(int))
+        loss_curve = list(self.loss_curve_)
+        for _ in range(n_epochs):
+            order = self._rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
+            for batch in gen_batches(n_samples, self.batch_size):
+                trainer.update(X, order[batch], sample_weight)
+            loss = self._reconstruction_error(params, X[monitor_rows])
+            if not (params.all_finite() and np.isfinite(loss)):
+                raise ValueError(
+                    "RBM training diverged (non-finite weights or reconstruction "
+                    f"error) at epoch {self.n_iter_ + len(loss_curve) + 1}; reduce "
+                    f"learning_rate (now {self.learning_rate}) or scale the data."
+                )
+            loss_curve.append(loss)
+            if self.verbose:
+                print(f"[RBMTransformer] epoch {len(loss_curve)}, reconstruction error {loss:.5f}")
+        self._params = params
+        self.n_iter_ += n_epochs
+        self.loss_curve_ = loss_curve
+        if chains is not None:
+            self.persistent_chains_ = chains
+        self._publish(params)
+
+    def _make_trainer(self, params, chains, dtype):
+        return ContrastiveDivergence(
+            params,
+            gaussian=self.visible_ == "gaussian",
+            n_gibbs_steps=self.n_gibbs_steps,
+            persistent=self.method == "pcd",
+            sample_hidden_stats=self.hidden_stats == "samples",
+            learning_rate=self.learning_rate,
+            momentum=self.momentum,
+            weight_decay=self.weight_decay,
+            batch_size=self.batch_size,
+            random_state=self._rng,
+            chains=chains,
+            visible_scale=self.visible_scale_ if self.visible_ == "gaussian" else None,
+        )
+
+    def _publish(self, params):
+        """Expose the parameters as fitted attributes (read-only views)."""
+        self.components_ = params.components
+        self.intercept_hidden_ = params.intercept_hidden
+        self.intercept_visible_ = params.intercept_visible
+
+    # ----------------------------------------------------- input checking
+
+    def _choose_visible(self, X):
+        if self.visible != "auto":
+            return self.visible
+        low, high = _value_range(X)
+        return "bernoulli" if 0.0 <= low and high <= 1.0 else "gaussian"
+
+    def _check_visible_range(self, X):
+        if self.visible_ != "bernoulli" or X.shape[0] == 0:
+            return
+        low, high = _value_range(X)
+        if low < 0.0 or high > 1.0:
+            reason = "was chosen" if self.visible == "bernoulli" else "were chosen by visible='auto' at fit time"
+            raise ValueError(
+                f"Bernoulli visible units {reason} and need X in [0, 1], but X has "
+                f"values in [{low:g}, {high:g}]. Scale X with "
+                "sklearn.preprocessing.MinMaxScaler, or use visible='gaussian'."
+            )
+
+    def _validate_transform_input(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+        )
+        self._check_visible_range(X)
+        return X
+
+    def _scaled(self, X):
+        """The input as the model sees it: ``X / visible_scale_`` for Gaussian units."""
+        if self.visible_ != "gaussian":
+            return X
+        if issparse(X):
+            return X.multiply(1.0 / self.visible_scale_).tocsr().astype(X.dtype)
+        return X / self.visible_scale_
+
+    # ------------------------------------------------- model equations
+
+    def _mean_hiddens(self, X):
+        """``P(h = 1 | v) = sigmoid(x W^T + c)`` for already scaled ``x``."""
+        W = self.components_.astype(X.dtype, copy=False)
+        p = safe_sparse_dot(X, W.T, dense_output=True)
+        p += self.intercept_hidden_
+        return logistic(p, out=p)
+
+    def _mean_visibles(self, h):
+        """``E[x | h]``: ``sigmoid(h W + b)`` or ``h W + b`` (scaled units)."""
+        v = h @ self.components_.astype(h.dtype, copy=False)
+        v += self.intercept_visible_
+        return v if self.visible_ == "gaussian" else logistic(v, out=v)
+
+    def _unscale(self, x):
+        """Back from model units to input units (Gaussian units only)."""
+        if self.visible_ == "gaussian":
+            x *= self.visible_scale_
+        return x
+
+    def _free_energy(self, x):
+        """``F(v) = -b.x - sum_j softplus(c_j + W_j.x)`` (Bernoulli) or
+        ``||x - b||^2 / 2 - sum_j softplus(c_j + W_j.x)`` (Gaussian)."""
+        pre = safe_sparse_dot(x, self.components_.T.astype(x.dtype, copy=False), dense_output=True)
+        pre += self.intercept_hidden_
+        hidden_term = softplus(pre).sum(axis=1)
+        if self.visible_ == "gaussian":
+            diff = x - self.intercept_visible_
+            return 0.5 * np.einsum("ij,ij->i", diff, diff) - hidden_term
+        return -np.asarray(safe_sparse_dot(x, self.intercept_visible_)).ravel() - hidden_term
+
+    def _reconstruction_error(self, params, X):
+        """Mean squared error of the mean-field reconstruction of ``X``."""
+        model = _ParamsView(self, params)
+        x = self._scaled(X)
+        recon = model._mean_visibles(model._mean_hiddens(x))
+        x = x.toarray() if issparse(x) else x
+        return float(np.mean((x - recon) ** 2))
+
+    # ------------------------------------------------------- public API
+
+    def transform(self, X):
+        """Hidden-unit probabilities ``P(h = 1 | v)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data to transform.
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, n_components)
+            Hidden probabilities, same dtype as ``X`` (float32 or float64).
+        """
+        X = self._validate_transform_input(X)
+        return _in_chunks(lambda chunk: self._mean_hiddens(self._scaled(chunk)), X, self.n_components)
+
+    def inverse_transform(self, H):
+        """Visible means ``E[v | h]`` given hidden values, in input units.
+
+        Parameters
+        ----------
+        H : array-like of shape (n_samples, n_components)
+            Hidden values: probabilities or binary states.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            ``sigmoid(h W + b)`` for Bernoulli units, ``s * (h W + b)`` for
+            Gaussian units.
+        """
+        check_is_fitted(self)
+        H = check_array(H, dtype=[np.float64, np.float32])
+        if H.shape[1] != self.n_components:
+            raise ValueError(
+                f"H has {H.shape[1]} columns, but RBMTransformer has "
+                f"{self.n_components} hidden units."
+            )
+        return self._unscale(self._mean_visibles(H))
+
+    def gibbs(self, X, n_steps=1, random_state=None):
+        """Run ``n_steps`` steps of block Gibbs sampling ``v -> h -> v`` from ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Starting visible states.
+        n_steps : int, default=1
+            Number of Gibbs steps.
+        random_state : int, RandomState instance, Generator or None, default=None
+            Seeds the sampling; None uses the estimator's ``random_state``.
+
+        Returns
+        -------
+        V : ndarray of shape (n_samples, n_features)
+            Visible samples after the last step, in input units: binary for
+            Bernoulli units, real for Gaussian units.
+        """
+        X = self._validate_transform_input(X)
+        x = self._scaled(X)
+        x = x.toarray() if issparse(x) else np.array(x)
+        rng = make_generator(self.random_state if random_state is None else random_state)
+        for _ in range(int(n_steps)):
+            x = self._sample_visible(self._sample_hidden(x, rng), rng)
+        return self._unscale(x)
+
+    def sample(self, n_samples=1, *, n_steps=1000, mean=False, random_state=None):
+        """Draw visible samples from the model by a long Gibbs chain.
+
+        Each chain starts from uniformly random hidden states and runs
+        ``n_steps`` Gibbs steps.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of independent chains, one sample each.
+        n_steps : int, default=1000
+            Number of Gibbs steps per chain.
+        mean : bool, default=False
+            Return ``E[v | h]`` of the last hidden state (smoother pictures)
+            instead of a sample of ``v``.
+        random_state : int, RandomState instance, Generator or None, default=None
+            Seeds the chains; None uses the estimator's ``random_state``.
+
+        Returns
+        -------
+        V : ndarray of shape (n_samples, n_features)
+            Samples in input units.
+        """
+        check_is_fitted(self)
+        rng = make_generator(self.random_state if random_state is None else random_state)
+        dtype = self.components_.dtype
+        h = sample_bernoulli(np.full((n_samples, self.n_components), 0.5, dtype), rng)
+        for _ in range(int(n_steps) - 1):
+            h = self._sample_hidden(self._sample_visible(h, rng), rng)
+        v = self._mean_visibles(h)
+        if not mean:
+            v = self._sample_visible_from_mean(v, rng)
+        return self._unscale(v)
+
+    def _sample_hidden(self, x, rng):
+        return sample_bernoulli(self._mean_hiddens(x), rng)
+
+    def _sample_visible(self, h, rng):
+        return self._sample_visible_from_mean(self._mean_visibles(h), rng)
+
+    def _sample_visible_from_mean(self, mean, rng):
+        if self.visible_ == "gaussian":
+            return sample_gaussian(mean, rng, out=mean)
+        return sample_bernoulli(mean, rng, out=mean)
+
+    def free_energy(self, X):
+        """Free energy ``F(v) = -log sum_h exp(-E(v, h))`` of each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Visible vectors.
+
+        Returns
+        -------
+        F : ndarray of shape (n_samples,)
+            Free energies, in the model's (scaled) units for Gaussian units.
+        """
+        X = self._validate_transform_input(X)
+        return _in_chunks(lambda chunk: self._free_energy(self._scaled(chunk)), X, 1)
+
+    def score_samples(self, X):
+        """Negative free energy ``-F(v)``: the log of the unnormalised probability.
+
+        ``log p(v) = -F(v) - log Z``, where the partition function ``Z`` is the
+        same for every row, so this ranks rows by likelihood exactly. It is
+        deterministic and does not depend on the other rows of ``X`` (unlike
+        the stochastic pseudo-likelihood of ``BernoulliRBM.score_samples``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Visible vectors.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``-F(v)`` per row.
+        """
+        return -self.free_energy(X)
+
+    @property
+    def _n_features_out(self):
+        """Number of output features, for ``get_feature_names_out``."""
+        return self.n_components
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class _ParamsView:
+    """Evaluate an RBM's equations with parameters not yet published."""
+
+    def __init__(self, rbm, params):
+        self.visible_ = rbm.visible_
+        self.components_ = params.components
+        self.intercept_hidden_ = params.intercept_hidden
+        self.intercept_visible_ = params.intercept_visible
+
+    _mean_hiddens = RBMTransformer._mean_hiddens
+    _mean_visibles = RBMTransformer._mean_visibles
+
+
+def _value_range(X):
+    """Smallest and largest value of a dense or sparse matrix (zeros included)."""
+    if not issparse(X):
+        return float(X.min()), float(X.max())
+    low = high = 0.0
+    if X.data.size:
+        low, high = float(X.data.min()), float(X.data.max())
+    if X.nnz < X.shape[0] * X.shape[1]:  # implicit zeros are values too
+        low, high = min(low, 0.0), max(high, 0.0)
+    return low, high
+
+
+def _feature_scale(X, gaussian):
+    """Per-feature standard deviation (1 where it is 0); ones for Bernoulli units."""
+    if not gaussian:
+        return np.ones(X.shape[1], dtype=X.dtype)
+    if issparse(X):
+        mean = np.asarray(X.mean(axis=0)).ravel()
+        var = np.asarray(X.multiply(X).mean(axis=0)).ravel() - mean**2
+        std = np.sqrt(np.maximum(var, 0))
+    else:
+        std = X.std(axis=0)
+    std[~(std > np.finfo(X.dtype).eps)] = 1.0
+    return std.astype(X.dtype)
+
+
+def _initial_visible_bias(X, visible, scale):
+    """Log-odds of the feature means (Bernoulli) or the scaled means (Gaussian)."""
+    mean = np.asarray(X.mean(axis=0)).ravel() / scale
+    if visible == "gaussian":
+        return mean.astype(X.dtype)
+    p = np.clip(mean, 1e-3, 1 - 1e-3)
+    return np.log(p / (1 - p)).astype(X.dtype)
+
+
+def _resize_chains(chains, n_chains, n_components, dtype):
+    """Persistent chains of the requested count, reusing existing ones."""
+    new = np.zeros((n_chains, n_components), dtype=dtype)
+    if chains is not None:
+        keep = min(n_chains, chains.shape[0])
+        new[:keep] = chains[:keep]
+    return new
+
+
+def _in_chunks(function, X, n_columns_out):
+    """Apply a row-wise ``function`` to ``X`` in chunks that fit working memory."""
+    n_samples = X.shape[0]
+    row_bytes = X.dtype.itemsize * (X.shape[1] + 2 * max(n_columns_out, 1))
+    # scikit-learn's working_memory setting (MiB) bounds the temporaries.
+    chunk = max(1, int(get_config()["working_memory"] * 2**20 // row_bytes))
+    if chunk >= n_samples:
+        return function(X)
+    first = function(X[:chunk])
+    out = np.empty((n_samples,) + first.shape[1:], dtype=first.dtype)
+    out[:chunk] = first
+    for rows in gen_batches(n_samples, chunk):
+        if rows.start:
+            out[rows] = function(X[rows])
+    return out
+
