@@ -1,11 +1,13 @@
 """skdbn: Restricted Boltzmann Machines and Deep Belief Networks for scikit-learn."""
 
+from ._dbn import DBNClassifier
 from ._init import INITIALIZERS, he_normal, random_normal, xavier_uniform, zero
 from ._rbm import RBMTransformer
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DBNClassifier",
     "INITIALIZERS",
     "RBMTransformer",
     "he_normal",

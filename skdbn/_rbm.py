@@ -1,5 +1,6 @@
 """Restricted Boltzmann Machine as a scikit-learn transformer."""
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,7 +11,6 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn import get_config
 from sklearn.utils import check_array, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
@@ -19,10 +19,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import logistic, sample_bernoulli, sample_gaussian, softplus
 from ._cd import ContrastiveDivergence, RBMParameters
 from ._init import INITIALIZERS, initial_weights, make_generator
-from ._utils import restore_on_error
+from ._utils import in_chunks, restore_on_error
 
 # Rows used to monitor the reconstruction error after each epoch.
 _MONITOR_ROWS = 1000
+# Training has diverged when the reconstruction error exceeds this many times
+# the mean square of the (scaled) data, the error of reconstructing by zeros:
+# Gaussian units can grow for many epochs before anything overflows.
+_DIVERGENCE_FACTOR = 1e4
 
 
 class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -64,9 +68,11 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Type of the visible units. ``"auto"`` chooses Bernoulli when the data
         passed to the first ``fit`` or ``partial_fit`` lie in [0, 1] and
         Gaussian otherwise; the choice is stored in ``visible_``.
-    learning_rate : float, default=0.1
-        Step size on the batch-mean gradient. Gaussian visible units usually
-        need a smaller one, such as 0.01.
+    learning_rate : float or "auto", default="auto"
+        Step size on the batch-mean gradient. ``"auto"`` is 0.1 for
+        Bernoulli visible units (Hinton's recipe) and 0.01 for Gaussian ones,
+        whose unbounded visible values make larger steps diverge; the value
+        used is stored in ``learning_rate_``.
     batch_size : int, default=100
         Number of rows per mini-batch.
     n_iter : int, default=10
@@ -106,6 +112,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         ``X / visible_scale_``).
     visible_ : {"bernoulli", "gaussian"}
         The type of the visible units.
+    learning_rate_ : float
+        The learning rate used (resolves ``learning_rate="auto"``).
     visible_scale_ : ndarray of shape (n_features,)
         Standard deviation of each feature in the first training data (1
         where it is 0), which fixes the variance of Gaussian visible units;
@@ -162,7 +170,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "init": [StrOptions(set(INITIALIZERS)), callable],
         "init_scale": [Interval(Real, 0, None, closed="left")],
         "visible": [StrOptions({"auto", "bernoulli", "gaussian"})],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "n_iter": [Interval(Integral, 0, None, closed="left")],
         "method": [StrOptions({"cd", "pcd"})],
@@ -182,7 +190,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         init="xavier",
         init_scale=0.01,
         visible="auto",
-        learning_rate=0.1,
+        learning_rate="auto",
         batch_size=100,
         n_iter=10,
         method="cd",
@@ -270,6 +278,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def _initialize(self, X):
         """Choose the visible type and draw the starting parameters."""
         self.visible_ = self._choose_visible(X)
+        self.learning_rate_ = self._resolve_learning_rate()
         self._check_visible_range(X)
         self._rng = make_generator(self.random_state)
         n_features, dtype = X.shape[1], X.dtype
@@ -287,11 +296,21 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.loss_curve_ = []
         if self.method == "pcd":
             self.persistent_chains_ = np.zeros((self.batch_size, self.n_components), dtype)
+        elif hasattr(self, "persistent_chains_"):
+            del self.persistent_chains_  # left by an earlier fit with method="pcd"
         self._publish(self._params)
+
+    def _resolve_learning_rate(self):
+        if self.learning_rate != "auto":
+            return float(self.learning_rate)
+        return 0.01 if self.visible_ == "gaussian" else 0.1
 
     def _train(self, X, sample_weight, n_epochs):
         """Run the epochs on a copy of the parameters, then publish them."""
         params = self._params.copy()
+        # Draw from a copy of the generator: on error, restore_on_error puts
+        # back the untouched original, so a failed call changes no state.
+        self._rng = copy.deepcopy(self._rng)
         chains = None
         if self.method == "pcd":
             chains = getattr(self, "persistent_chains_", None)
@@ -299,17 +318,19 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         trainer = self._make_trainer(params, chains, X.dtype)
         n_samples = X.shape[0]
         monitor_rows = np.unique(np.linspace(0, n_samples - 1, _MONITOR_ROWS).astype(int))
+        loss_limit = self._divergence_limit(X[monitor_rows])
         loss_curve = list(self.loss_curve_)
         for _ in range(n_epochs):
             order = self._rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
             for batch in gen_batches(n_samples, self.batch_size):
                 trainer.update(X, order[batch], sample_weight)
             loss = self._reconstruction_error(params, X[monitor_rows])
-            if not (params.all_finite() and np.isfinite(loss)):
+            if not (params.all_finite() and loss <= loss_limit):
+                epoch = len(loss_curve) + 1  # loss_curve holds the earlier epochs
                 raise ValueError(
-                    "RBM training diverged (non-finite weights or reconstruction "
-                    f"error) at epoch {self.n_iter_ + len(loss_curve) + 1}; reduce "
-                    f"learning_rate (now {self.learning_rate}) or scale the data."
+                    "RBM training diverged (non-finite weights or exploding "
+                    f"reconstruction error {loss:.3g}) at epoch {epoch}; reduce "
+                    f"learning_rate (now {self.learning_rate_}) or scale the data."
                 )
             loss_curve.append(loss)
             if self.verbose:
@@ -328,7 +349,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             n_gibbs_steps=self.n_gibbs_steps,
             persistent=self.method == "pcd",
             sample_hidden_stats=self.hidden_stats == "samples",
-            learning_rate=self.learning_rate,
+            learning_rate=self.learning_rate_,
             momentum=self.momentum,
             weight_decay=self.weight_decay,
             batch_size=self.batch_size,
@@ -356,7 +377,11 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return
         low, high = _value_range(X)
         if low < 0.0 or high > 1.0:
-            reason = "was chosen" if self.visible == "bernoulli" else "were chosen by visible='auto' at fit time"
+            reason = (
+                "were chosen (visible='bernoulli')"
+                if self.visible == "bernoulli"
+                else "were chosen by visible='auto' at fit time"
+            )
             raise ValueError(
                 f"Bernoulli visible units {reason} and need X in [0, 1], but X has "
                 f"values in [{low:g}, {high:g}]. Scale X with "
@@ -411,6 +436,13 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return 0.5 * np.einsum("ij,ij->i", diff, diff) - hidden_term
         return -np.asarray(safe_sparse_dot(x, self.intercept_visible_)).ravel() - hidden_term
 
+    def _divergence_limit(self, X):
+        """Largest sane reconstruction error on ``X``, see ``_DIVERGENCE_FACTOR``."""
+        x = self._scaled(X)
+        x = x.toarray() if issparse(x) else x
+        mean_square = float(np.mean(np.square(x))) if x.size else 0.0
+        return _DIVERGENCE_FACTOR * max(1.0, mean_square)
+
     def _reconstruction_error(self, params, X):
         """Mean squared error of the mean-field reconstruction of ``X``."""
         model = _ParamsView(self, params)
@@ -435,7 +467,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Hidden probabilities, same dtype as ``X`` (float32 or float64).
         """
         X = self._validate_transform_input(X)
-        return _in_chunks(lambda chunk: self._mean_hiddens(self._scaled(chunk)), X, self.n_components)
+        return in_chunks(lambda chunk: self._mean_hiddens(self._scaled(chunk)), X, self.n_components)
 
     def inverse_transform(self, H):
         """Visible means ``E[v | h]`` given hidden values, in input units.
@@ -545,7 +577,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Free energies, in the model's (scaled) units for Gaussian units.
         """
         X = self._validate_transform_input(X)
-        return _in_chunks(lambda chunk: self._free_energy(self._scaled(chunk)), X, 1)
+        return in_chunks(lambda chunk: self._free_energy(self._scaled(chunk)), X, 1)
 
     def score_samples(self, X):
         """Negative free energy ``-F(v)``: the log of the unnormalised probability.
@@ -569,8 +601,12 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     @property
     def _n_features_out(self):
-        """Number of output features, for ``get_feature_names_out``."""
-        return self.n_components
+        """Number of output features, for ``get_feature_names_out``.
+
+        Read from the fitted weights, so that it is missing (and
+        ``get_feature_names_out`` raises ``NotFittedError``) before fit.
+        """
+        return self.components_.shape[0]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -634,21 +670,3 @@ def _resize_chains(chains, n_chains, n_components, dtype):
         keep = min(n_chains, chains.shape[0])
         new[:keep] = chains[:keep]
     return new
-
-
-def _in_chunks(function, X, n_columns_out):
-    """Apply a row-wise ``function`` to ``X`` in chunks that fit working memory."""
-    n_samples = X.shape[0]
-    row_bytes = X.dtype.itemsize * (X.shape[1] + 2 * max(n_columns_out, 1))
-    # scikit-learn's working_memory setting (MiB) bounds the temporaries.
-    chunk = max(1, int(get_config()["working_memory"] * 2**20 // row_bytes))
-    if chunk >= n_samples:
-        return function(X)
-    first = function(X[:chunk])
-    out = np.empty((n_samples,) + first.shape[1:], dtype=first.dtype)
-    out[:chunk] = first
-    for rows in gen_batches(n_samples, chunk):
-        if rows.start:
-            out[rows] = function(X[rows])
-    return out
-

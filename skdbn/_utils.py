@@ -2,6 +2,10 @@
 
 from contextlib import contextmanager
 
+import numpy as np
+from sklearn import get_config
+from sklearn.utils import gen_batches
+
 
 @contextmanager
 def restore_on_error(estimator):
@@ -33,3 +37,33 @@ def restore_on_error(estimator):
         vars(estimator).clear()
         vars(estimator).update(saved)
         raise
+
+
+def in_chunks(function, X, n_columns_out):
+    """Apply a row-wise ``function`` to ``X`` in chunks that fit working memory.
+
+    Chunks hold at most 64 MiB (or scikit-learn's ``working_memory``, if
+    smaller) of input rows and ``n_columns_out`` temporary columns, so a
+    prediction on a million rows never holds all its temporaries at once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdbn._utils import in_chunks
+    >>> in_chunks(lambda x: 2 * x, np.ones((3, 2)), 2).sum()
+    np.float64(12.0)
+    """
+    n_samples = X.shape[0]
+    row_bytes = X.dtype.itemsize * (X.shape[1] + 2 * max(n_columns_out, 1))
+    budget_mib = min(get_config()["working_memory"], 64)
+    chunk = max(1, int(budget_mib * 2**20 // row_bytes))
+    if chunk >= n_samples:
+        return function(X)
+    first = function(X[:chunk])
+    out = np.empty((n_samples,) + first.shape[1:], dtype=first.dtype)
+    out[:chunk] = first
+    for rows in gen_batches(n_samples, chunk):
+        if rows.start:
+            out[rows] = function(X[rows])
+    return out
+

@@ -1,0 +1,191 @@
+"""Forward and backward passes of a feed-forward network with a softmax output.
+
+The weights follow scikit-learn's MLP layout: ``coefs[l]`` has shape
+``(fan_in, fan_out)`` and ``intercepts[l]`` shape ``(fan_out,)``. The loss is
+the sample-weighted mean cross-entropy plus ``alpha / 2 * sum ||W||^2``
+divided by the batch's total weight, exactly as in scikit-learn.
+"""
+
+import numpy as np
+
+from ._base import ACTIVATIONS, DERIVATIVES, softmax
+
+
+class FeedForward:
+    """Mini-batch forward/backward passes on preallocated buffers.
+
+    Parameters
+    ----------
+    coefs : list of ndarray
+        Weight matrices, ``coefs[l]`` of shape ``(fan_in, fan_out)``.
+    intercepts : list of ndarray
+        Bias vectors, ``intercepts[l]`` of shape ``(fan_out,)``.
+    activation : {"logistic", "tanh", "relu"}
+        Activation of the hidden layers; the output layer is a softmax.
+    alpha : float
+        L2 penalty coefficient.
+    batch_size : int
+        Largest batch that will be passed.
+    dropout : float, default=0.0
+        Probability of dropping each hidden unit during training
+        (inverted dropout: kept units are scaled by ``1 / (1 - dropout)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdbn._network import FeedForward
+    >>> net = FeedForward([np.zeros((3, 2))], [np.zeros(2)], "relu",
+    ...                   alpha=0.0, batch_size=4)
+    >>> net.predict_proba(np.ones((1, 3)))
+    array([[0.5, 0.5]])
+    """
+
+    def __init__(self, coefs, intercepts, activation, *, alpha, batch_size, dropout=0.0):
+        self.coefs = coefs
+        self.intercepts = intercepts
+        self.activation = activation
+        self.alpha = alpha
+        self.dropout = dropout
+        dtype = coefs[0].dtype
+        sizes = [W.shape[1] for W in coefs]
+        self._acts = [np.empty((batch_size, n), dtype) for n in sizes]
+        self._deltas = [np.empty((batch_size, n), dtype) for n in sizes]
+        self.coef_grads = [np.empty_like(W) for W in coefs]
+        self.intercept_grads = [np.empty_like(b) for b in intercepts]
+
+    def forward(self, X, out=None, random_state=None):
+        """Activations of every layer for the batch ``X`` (last: probabilities).
+
+        With ``random_state`` given, dropout masks are applied to the hidden
+        layers (training mode); the masks are kept for :meth:`backward`.
+        """
+        n = X.shape[0]
+        acts = [a[:n] for a in self._acts] if out is None else out
+        self._masks = []
+        a = X
+        for layer, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
+            z = np.matmul(a, W, out=acts[layer])
+            z += b
+            if layer == len(self.coefs) - 1:
+                a = softmax(z, out=z)
+            else:
+                a = ACTIVATIONS[self.activation](z, out=z)
+                if self.dropout and random_state is not None:
+                    self._masks.append(self._drop(a, random_state))
+        return acts
+
+    def _drop(self, a, random_state):
+        """Zero each unit with probability ``dropout``; scale the rest up."""
+        keep = 1.0 - self.dropout
+        mask = random_state.random(a.shape, dtype=a.dtype) < keep
+        mask = mask.astype(a.dtype)
+        mask *= 1.0 / keep
+        a *= mask
+        return mask
+
+    def backward(self, X, acts, Y, sample_weight=None):
+        """Gradients of the loss, written to ``coef_grads`` and ``intercept_grads``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, n_features)
+            The batch.
+        acts : list of ndarray
+            Output of :meth:`forward` on ``X``.
+        Y : ndarray of shape (n, n_classes)
+            One-hot targets.
+        sample_weight : ndarray of shape (n,) or None
+            Row weights.
+
+        Returns
+        -------
+        total_weight : float
+            Sum of the batch's weights (its size when unweighted).
+        """
+        n = X.shape[0]
+        delta = np.subtract(acts[-1], Y, out=self._deltas[-1][:n])
+        if sample_weight is None:
+            total = float(n)
+        else:
+            delta *= sample_weight[:, None]
+            total = float(sample_weight.sum())
+        delta *= 1.0 / max(total, np.finfo(delta.dtype).tiny)
+        penalty = self.alpha / max(total, np.finfo(delta.dtype).tiny)
+        for layer in range(len(self.coefs) - 1, -1, -1):
+            inputs = X if layer == 0 else acts[layer - 1]
+            self._layer_grads(layer, inputs, delta, penalty)
+            if layer:
+                delta = self._backprop_delta(layer, delta, acts[layer - 1])
+        return total
+
+    def _layer_grads(self, layer, inputs, delta, penalty):
+        """``dL/dW = inputs^T delta + penalty W`` and ``dL/db = sum(delta)``."""
+        grad = self.coef_grads[layer]
+        W = self.coefs[layer]
+        if penalty:
+            np.multiply(W, penalty, out=grad)
+            grad += inputs.T @ delta
+        else:
+            np.matmul(inputs.T, delta, out=grad)
+        np.sum(delta, axis=0, out=self.intercept_grads[layer])
+
+    def _backprop_delta(self, layer, delta, activation):
+        """``delta_{l-1} = (delta_l W_l^T) * f'(a_{l-1})`` (times the dropout mask)."""
+        n = delta.shape[0]
+        prev = np.matmul(delta, self.coefs[layer].T, out=self._deltas[layer - 1][:n])
+        if self._masks:
+            prev *= self._masks[layer - 1]
+            # The stored activation is f(z) / keep on kept units; the
+            # derivative needs f(z) itself (dropped units are zeroed anyway).
+            activation = activation * (1.0 - self.dropout)
+        return DERIVATIVES[self.activation](activation, prev)
+
+    def predict_proba(self, X):
+        """Class probabilities for ``X`` (no dropout), allocating new arrays."""
+        a = X
+        for layer, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
+            z = a @ W
+            z += b
+            last = layer == len(self.coefs) - 1
+            a = softmax(z, out=z) if last else ACTIVATIONS[self.activation](z, out=z)
+        return a
+
+    def gradient_norms(self):
+        """Frobenius norm of each layer's last weight gradient."""
+        return np.array([np.sqrt(np.vdot(g, g)) for g in self.coef_grads])
+
+
+def cross_entropy(proba, y_onehot, sample_weight, coefs, alpha):
+    """Weighted mean cross-entropy plus the L2 penalty, as :class:`FeedForward` minimises.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n, n_classes)
+        Predicted probabilities.
+    y_onehot : ndarray of shape (n, n_classes)
+        One-hot targets.
+    sample_weight : ndarray of shape (n,) or None
+        Row weights.
+    coefs : list of ndarray
+        Weight matrices, for the penalty.
+    alpha : float
+        L2 penalty coefficient.
+
+    Returns
+    -------
+    loss : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdbn._network import cross_entropy
+    >>> round(cross_entropy(np.full((2, 2), 0.5), np.eye(2), None, [], 0.0), 4)
+    0.6931
+    """
+    eps = np.finfo(proba.dtype).eps
+    picked = np.log(np.clip((proba * y_onehot).sum(axis=1), eps, None))
+    total = float(len(proba) if sample_weight is None else sample_weight.sum())
+    total = max(total, np.finfo(proba.dtype).tiny)
+    data = -float(np.dot(picked, sample_weight) if sample_weight is not None else picked.sum())
+    penalty = 0.5 * alpha * sum(float(np.vdot(W, W)) for W in coefs)
+    return (data + penalty) / total
