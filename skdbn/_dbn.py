@@ -589,13 +589,16 @@ class _FineTuningRun:
             self.X, self.Y, self.sw = X, Y, sample_weight
             return
         stratify = Y.argmax(axis=1)
-        split = train_test_split(
-            X, Y, sample_weight,
+        train, val = train_test_split(
+            np.arange(X.shape[0]),
             test_size=self.dbn.validation_fraction,
             random_state=int(self.rng.integers(np.iinfo(np.int32).max)),
             stratify=stratify if np.bincount(stratify).min() >= 2 else None,
         )
-        self.X, self.X_val, self.Y, self.Y_val, self.sw, self.sw_val = split
+        self.X, self.X_val = X[train], X[val]
+        self.Y, self.Y_val = Y[train], Y[val]
+        self.sw = None if sample_weight is None else sample_weight[train]
+        self.sw_val = None if sample_weight is None else sample_weight[val]
         if self.X.shape[0] < 2 or self.X_val.shape[0] < 1:
             raise ValueError(
                 "early_stopping needs at least 2 training and 1 validation samples; "
@@ -630,6 +633,15 @@ class _FineTuningRun:
         """Run the epochs: one for ``partial_fit``, up to ``max_iter`` for ``fit``."""
         dbn = self.dbn
         n_epochs = 1 if self.incremental else dbn.max_iter
+        # Overflow is detected explicitly (_check_finite) and reported as a
+        # clear error, so numpy's own warnings about it would only be noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._epochs(n_epochs)
+        if self.early_stopping and self.best_params is not None:
+            self.coefs[:], self.intercepts[:] = self.best_params
+
+    def _epochs(self, n_epochs):
+        dbn = self.dbn
         for epoch in range(n_epochs):
             if dbn.learning_rate == "cosine" and not self.incremental:
                 self.learning_rate = 0.5 * dbn.learning_rate_init * (
@@ -647,8 +659,6 @@ class _FineTuningRun:
                     "epochs and the optimization hasn't converged yet.",
                     ConvergenceWarning,
                 )
-        if self.early_stopping and self.best_params is not None:
-            self.coefs[:], self.intercepts[:] = self.best_params
 
     def _epoch(self):
         """One pass over the shuffled mini-batches; records loss and gradient norms."""
