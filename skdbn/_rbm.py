@@ -141,7 +141,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     The conditionals are ``P(h_j = 1 | v) = sigmoid(c_j + W_j . x)`` and
     ``P(v_i = 1 | h) = sigmoid(b_i + h . W_:i)`` (Bernoulli) or
     ``x_i | h ~ N(b_i + h . W_:i, 1)`` (Gaussian). The update is
-    ``dW = learning_rate * (<x h>_data - <x h>_model) - weight_decay * W``,
+    ``dW = learning_rate * (<x h>_data - <x h>_model - weight_decay * W)``,
     averaged over the batch and smoothed by momentum.
 
     References
@@ -272,13 +272,14 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 self._initialize(X)
             else:
                 self._check_visible_range(X)
+            # Resolved on every call: partial_fit follows set_params(learning_rate=).
+            self.learning_rate_ = self._resolve_learning_rate()
             self._train(X, sample_weight, n_epochs)
         return self
 
     def _initialize(self, X):
         """Choose the visible type and draw the starting parameters."""
         self.visible_ = self._choose_visible(X)
-        self.learning_rate_ = self._resolve_learning_rate()
         self._check_visible_range(X)
         self._rng = make_generator(self.random_state)
         n_features, dtype = X.shape[1], X.dtype
@@ -322,8 +323,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         loss_curve = list(self.loss_curve_)
         for _ in range(n_epochs):
             order = self._rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
-            for batch in gen_batches(n_samples, self.batch_size):
-                trainer.update(X, order[batch], sample_weight)
+            with trainer:  # the trainer's worker threads, for this epoch's batches
+                for batch in gen_batches(n_samples, self.batch_size):
+                    trainer.update(X, order[batch], sample_weight)
             loss = self._reconstruction_error(params, X[monitor_rows])
             if not (params.all_finite() and loss <= loss_limit):
                 epoch = len(loss_curve) + 1  # loss_curve holds the earlier epochs
