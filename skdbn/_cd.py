@@ -2,24 +2,54 @@
 
 The estimator in ``_rbm.py`` validates input and owns the public API; this
 module only does the arithmetic of one mini-batch update, as fast as numpy and
-BLAS allow at batch sizes around 100:
+BLAS allow at batch sizes around 100. Profiled at 784 -> 500, batch 100,
+float32 (``benchmarks/bench_rbm.py``), the five matrix products are about 85 %
+of a step and already run near a core's peak, so the design is:
 
-* the positive and negative phases share two stacked buffers, ``V`` (visible
-  rows) and ``H`` (hidden rows): rows ``0 .. b-1`` hold the data phase, rows
-  ``b .. 2b-1`` the model phase. The weight gradient
-  ``<v h>_data - <v h>_model`` is then one matrix product ``V.T @ (c * H)``
-  with row signs ``c = (+1, ..., -1, ...)``, one large product instead of two;
-* that product is written straight into the velocity (or, without momentum,
-  the weights) by BLAS ``gemm``, whose ``alpha`` and ``beta`` arguments fold
-  in the learning rate and the momentum at no extra pass over memory;
-* no array is allocated inside the loop.
+* **Layout.** The weights are stored as ``W^T``, C-contiguous of shape
+  ``(n_features, n_components)``; ``components`` is its transposed view, so
+  users still see ``(n_components, n_features)``. The two hidden products
+  ``v W^T`` of a CD-1 step are then plain "NN" products, about 20 % faster in
+  OpenBLAS than the transposed "NT" form; only the visible product ``h W`` is
+  NT.
+* **One gradient product.** The positive and negative phases share two
+  stacked buffers, ``V`` (visible rows) and ``H`` (hidden rows): rows
+  ``0 .. b-1`` hold the data phase, rows ``b .. 2b-1`` the model phase. The
+  weight gradient ``<v h>_data - <v h>_model`` is then one product
+  ``V^T (c * H)`` with row coefficients ``c = rate * (+1, ..., -1, ...) / b``
+  folded into ``H`` (``2b x n_components`` numbers, not the larger gradient),
+  and its output already has the layout of ``W^T``.
+* **Threads of our own, not BLAS's.** Every row of the positive and negative
+  phases (products, sigmoids, sampling) is independent of the other rows, and
+  every row of the gradient ``V^T (c * H)`` (one per visible unit) of the
+  others. So the batch is cut into fixed row blocks, the gradient into fixed
+  feature blocks, and a small thread pool runs the blocks with single-threaded
+  BLAS (numpy releases the GIL in both). Unlike OpenBLAS's own threads, this
+  also splits the element-wise work, and idle workers sleep instead of
+  spinning, which on a loaded machine made 2-thread BLAS up to 20 times slower
+  at these sizes. The blocks and their random streams depend only on the
+  batch size, so the result is the same for any number of threads.
+* **One BLAS.** Every product goes through numpy's ``matmul``: SciPy ships a
+  second OpenBLAS with its own thread pool, and mixing the two in one loop
+  made their threads fight for the cores.
+* No array is allocated inside the loop.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
-from scipy.linalg.blas import get_blas_funcs
 from scipy.sparse import issparse
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from ._base import logistic, sample_bernoulli, sample_gaussian
+
+# Rows per block of the batch. Below about 50 rows a product runs markedly
+# slower per flop (measured: 130 GFLOP/s at 50 rows, 96 at 25 on one core).
+_ROWS_PER_BLOCK = 50
+
+# Multiply-adds of one ``batch x n_features x n_components`` product below
+# which a thread hand-off (tens of microseconds) costs more than it saves.
+_MIN_PARALLEL_WORK = 2_000_000
 
 
 class RBMParameters:
@@ -28,7 +58,9 @@ class RBMParameters:
     Parameters
     ----------
     components : ndarray of shape (n_components, n_features)
-        Weights ``W``; C-contiguous.
+        Weights ``W``. Stored Fortran-ordered, i.e. ``components.T`` (``W^T``)
+        is C-contiguous: the layout that makes the trainer's products fastest.
+        A C-ordered array is copied into that layout.
     intercept_hidden : ndarray of shape (n_components,)
         Hidden biases ``c``.
     intercept_visible : ndarray of shape (n_features,)
@@ -38,12 +70,12 @@ class RBMParameters:
     """
 
     def __init__(self, components, intercept_hidden, intercept_visible, velocity=None):
-        self.components = components
+        self.components = np.asfortranarray(components)
         self.intercept_hidden = intercept_hidden
         self.intercept_visible = intercept_visible
         if velocity is None:
             velocity = tuple(np.zeros_like(a) for a in self.arrays())
-        self.velocity = velocity
+        self.velocity = (np.asfortranarray(velocity[0]),) + tuple(velocity[1:])
 
     def arrays(self):
         """The weights, hidden biases and visible biases, in that order."""
@@ -51,9 +83,10 @@ class RBMParameters:
 
     def copy(self):
         """A deep copy, so a failed update never touches the original."""
+        # order="K" keeps the Fortran layout of the weights.
         return RBMParameters(
-            *(a.copy() for a in self.arrays()),
-            velocity=tuple(v.copy() for v in self.velocity),
+            *(a.copy(order="K") for a in self.arrays()),
+            velocity=tuple(v.copy(order="K") for v in self.velocity),
         )
 
     def all_finite(self):
@@ -63,8 +96,27 @@ class RBMParameters:
         return all(np.isfinite(a.sum()) for a in self.arrays() + self.velocity)
 
 
+def _blocks(n, n_blocks):
+    """``n_blocks`` consecutive slices of ``range(n)``, as equal as possible."""
+    return [slice(k * n // n_blocks, (k + 1) * n // n_blocks) for k in range(n_blocks)]
+
+
+def _blas_threads():
+    """The number of threads numpy's BLAS may use (the user's setting)."""
+    counts = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    return max(counts, default=1)
+
+
 class ContrastiveDivergence:
     """CD-k or PCD-k updates of an :class:`RBMParameters`, one batch per call.
+
+    Call :meth:`update` inside a ``with trainer:`` block, entered once per
+    epoch. Entering seeds the random streams of the row blocks and, when the
+    batches are large enough, starts the trainer's worker threads: as many as
+    numpy's BLAS was allowed to use (``OPENBLAS_NUM_THREADS``,
+    ``threadpoolctl``), at most one per row block; BLAS then runs
+    single-threaded until the block is left. The result does not depend on
+    the number of threads.
 
     Parameters
     ----------
@@ -86,7 +138,8 @@ class ContrastiveDivergence:
     batch_size : int
         Largest batch that will be passed to :meth:`update`.
     random_state : numpy.random.Generator
-        Source of randomness for sampling.
+        Samples the first row block and, at the start of each epoch, seeds
+        one generator for each other block.
     chains : ndarray of shape (batch_size, n_components) or None
         Hidden states of the persistent chains; updated in place.
     visible_scale : ndarray of shape (n_features,) or None
@@ -117,16 +170,57 @@ class ContrastiveDivergence:
         self.learning_rate = learning_rate
         self.momentum = momentum
         self.weight_decay = weight_decay
-        self.random_state = random_state
         self.chains = chains
         self.inverse_scale = None if visible_scale is None else 1.0 / visible_scale
         n_components, n_features = params.components.shape
         dtype = params.components.dtype
+        # W^T, C-contiguous (n_features, n_components): a view, not a copy.
+        self._WT = params.components.T
         self._V = np.empty((2 * batch_size, n_features), dtype=dtype)
         self._H = np.empty((2 * batch_size, n_components), dtype=dtype)
         self._h_state = np.empty((batch_size, n_components), dtype=dtype)
-        self._signs = np.empty(2 * batch_size, dtype=dtype)
-        self._gemm = get_blas_funcs("gemm", (params.components,))
+        self._coef = np.empty(2 * batch_size, dtype=dtype)
+        self._grad_WT = np.empty((n_features, n_components), dtype=dtype)
+        self._grad_c = np.empty(n_components, dtype=dtype)
+        self._grad_b = np.empty(n_features, dtype=dtype)
+        self.random_state = random_state
+        self._n_blocks = max(1, round(batch_size / _ROWS_PER_BLOCK))
+        self._feature_blocks = _blocks(n_features, self._n_blocks)
+        self._parallel_worth_it = batch_size * n_features * n_components >= _MIN_PARALLEL_WORK
+        self._rngs = None
+        self._pool = None
+        self._blas_limit = None
+
+    def __enter__(self):
+        # One generator per row block: the caller's for the first, the others
+        # seeded from it at the start of each epoch. The samples of a row then
+        # depend on its block only, never on the thread running it; the
+        # caller's stream advances alike in one fit of k epochs and in k
+        # partial fits; and a batch of one block samples as it always did.
+        seeds = self.random_state.integers(2**63, size=self._n_blocks - 1)
+        self._rngs = [self.random_state] + [np.random.default_rng(s) for s in seeds]
+        n_workers = min(self._n_blocks, _blas_threads()) if self._parallel_worth_it else 1
+        if n_workers > 1:
+            self._blas_limit = threadpool_limits(1, user_api="blas")
+            self._pool = ThreadPoolExecutor(n_workers - 1, thread_name_prefix="skdbn-cd")
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._blas_limit.restore_original_limits()
+            self._pool = self._blas_limit = None
+
+    def _run_blocks(self, func, blocks):
+        """``func(block)`` for every block, the calling thread taking the first."""
+        if self._pool is None:
+            for block in blocks:
+                func(block)
+            return
+        futures = [self._pool.submit(func, block) for block in blocks[1:]]
+        func(blocks[0])
+        for future in futures:
+            future.result()  # re-raises a worker's exception here
 
     def update(self, X, rows, sample_weight=None):
         """One gradient step on the batch ``X[rows]``.
@@ -141,21 +235,39 @@ class ContrastiveDivergence:
             Non-negative weights of the rows of ``X``.
         """
         b = len(rows)
-        V, H = self._V[: 2 * b], self._H[: 2 * b]
-        self._load_batch(X, rows, V[:b])
-        self._hidden_proba(V[:b], out=H[:b])
-        h_state = self._h_state[:b]
+        coef = self._row_coefficients(rows, sample_weight)
+        row_blocks = _blocks(b, self._n_blocks)
+        self._run_blocks(
+            lambda k: self._gibbs_rows(X, rows, row_blocks[k], self._rngs[k], coef),
+            range(self._n_blocks),
+        )
+        self._run_blocks(lambda cols: self._update_weights(b, cols), self._feature_blocks)
+        self._update_biases(b, coef)
+
+    def _gibbs_rows(self, X, rows, block, rng, coef):
+        """Both phases for the rows ``block`` of the batch; leaves ``c * H``.
+
+        Rows ``block`` of ``V`` and ``H`` get the data phase, the same rows
+        offset by ``b`` the model phase.
+        """
+        b = len(rows)
+        model = slice(b + block.start, b + block.stop)
+        v_data, h_data, h_state = self._V[block], self._H[block], self._h_state[block]
+        self._load_batch(X, rows[block], v_data)
+        self._hidden_proba(v_data, out=h_data)
         if self.persistent:
-            h_state[...] = self.chains[:b]
+            h_state[...] = self.chains[block]
         else:
-            sample_bernoulli(H[:b], self.random_state, out=h_state)
+            sample_bernoulli(h_data, rng, out=h_state)
         if self.sample_hidden_stats:
-            sample_bernoulli(H[:b], self.random_state, out=H[:b])
-        self._negative_phase(h_state, V[b:], H[b:])
+            sample_bernoulli(h_data, rng, out=h_data)
+        self._negative_phase(h_state, self._V[model], self._H[model], rng)
         if self.persistent:
-            self.chains[:b] = h_state
-        signs, total_weight = self._row_signs(rows, sample_weight)
-        self._apply_gradient(V, H, signs, total_weight)
+            self.chains[block] = h_state
+        # Learning rate, batch mean and sign go on the hidden rows, the
+        # smallest factor of the gradient products.
+        h_data *= coef[block, None]
+        self._H[model] *= coef[model, None]
 
     def _load_batch(self, X, rows, out):
         if issparse(X):
@@ -167,22 +279,22 @@ class ContrastiveDivergence:
 
     def _hidden_proba(self, v, out):
         """``P(h = 1 | v) = sigmoid(v W^T + c)``."""
-        np.matmul(v, self.params.components.T, out=out)
+        np.matmul(v, self._WT, out=out)
         out += self.params.intercept_hidden
         return logistic(out, out=out)
 
     def _visible_mean(self, h, out):
         """``E[v | h] = sigmoid(h W + b)`` (Bernoulli) or ``h W + b`` (Gaussian)."""
-        np.matmul(h, self.params.components, out=out)
+        np.matmul(h, self._WT.T, out=out)
         out += self.params.intercept_visible
         return out if self.gaussian else logistic(out, out=out)
 
-    def _sample_visible(self, mean):
+    def _sample_visible(self, mean, rng):
         if self.gaussian:
-            return sample_gaussian(mean, self.random_state, out=mean)
-        return sample_bernoulli(mean, self.random_state, out=mean)
+            return sample_gaussian(mean, rng, out=mean)
+        return sample_bernoulli(mean, rng, out=mean)
 
-    def _negative_phase(self, h_state, v_model, h_model):
+    def _negative_phase(self, h_state, v_model, h_model, rng):
         """Run ``k`` Gibbs steps from ``h_state``; leave the model statistics.
 
         On return ``v_model`` holds the last visible state (its mean for CD,
@@ -194,50 +306,58 @@ class ContrastiveDivergence:
             last = step == self.n_gibbs_steps - 1
             self._visible_mean(h_state, out=v_model)
             if self.persistent or not last:
-                self._sample_visible(v_model)
+                self._sample_visible(v_model, rng)
             self._hidden_proba(v_model, out=h_model)
             if self.persistent or not last:
-                sample_bernoulli(h_model, self.random_state, out=h_state)
+                sample_bernoulli(h_model, rng, out=h_state)
 
-    def _row_signs(self, rows, sample_weight):
-        """Row coefficients ``c`` of the stacked gradient and their data total."""
+    def _row_coefficients(self, rows, sample_weight):
+        """Row coefficients ``c`` of the stacked gradient ``V^T (c * H)``.
+
+        ``c = rate * (w, -w') / sum(w)``: the learning rate and the batch mean
+        are folded in here, on ``2 b`` numbers, rather than on the gradient.
+        Without weights ``w = 1``; for PCD the chains are not tied to data
+        rows, so each gets an equal share ``w' = sum(w) / b``.
+        """
         b = len(rows)
-        signs = self._signs[: 2 * b]
+        coef = self._coef[: 2 * b]
         if sample_weight is None:
-            signs[:b] = 1.0
-            signs[b:] = -1.0
-            return signs, float(b)
+            coef[:b] = self.learning_rate / b
+            coef[b:] = -self.learning_rate / b
+            return coef
         weights = sample_weight[rows]
-        total = float(weights.sum())
-        signs[:b] = weights
-        if self.persistent:
-            # The chains are not tied to data rows: each gets an equal share.
-            signs[b:] = -total / b
-        else:
-            signs[b:] = -weights
-        return signs, max(total, np.finfo(signs.dtype).tiny)
+        total = max(float(weights.sum()), np.finfo(coef.dtype).tiny)
+        coef[:b] = weights
+        coef[b:] = total / b if self.persistent else weights
+        coef[b:] *= -1.0
+        coef *= self.learning_rate / total
+        return coef
 
-    def _apply_gradient(self, V, H, signs, total_weight):
-        """Momentum step on ``grad = V^T (c * H) / total - decay * W``."""
+    def _update_weights(self, b, cols):
+        """Step the weights of the visible units ``cols`` (rows of ``W^T``)."""
+        grad = self._grad_WT[cols]
+        np.matmul(self._V[: 2 * b, cols].T, self._H[: 2 * b], out=grad)
+        velocity = self.params.velocity[0].T[cols]  # same layout as W^T
+        self._step(self._WT[cols], velocity, grad, self.weight_decay)
+
+    def _update_biases(self, b, coef):
+        """Step both biases: their gradients are sums of the scaled rows."""
         p = self.params
-        W, vel_W = p.components, p.velocity[0]
-        H *= signs[:, None]
-        rate = self.learning_rate / total_weight
-        if self.momentum == 0.0 and self.weight_decay == 0.0:
-            # W.T is F-contiguous, so gemm accumulates into W without a copy.
-            self._gemm(rate, V.T, H.T, beta=1.0, c=W.T, trans_b=True, overwrite_c=True)
-        else:
-            self._gemm(
-                rate, V.T, H.T, beta=self.momentum, c=vel_W.T, trans_b=True,
-                overwrite_c=True,
-            )
-            if self.weight_decay:
-                vel_W -= (self.learning_rate * self.weight_decay) * W
-            W += vel_W
-        for param, vel, grad in (
-            (p.intercept_hidden, p.velocity[1], H.sum(axis=0)),
-            (p.intercept_visible, p.velocity[2], signs @ V),
-        ):
-            vel *= self.momentum
-            vel += rate * grad
-            param += vel
+        grad_c = np.sum(self._H[: 2 * b], axis=0, out=self._grad_c)
+        grad_b = np.matmul(coef, self._V[: 2 * b], out=self._grad_b)
+        self._step(p.intercept_hidden, p.velocity[1], grad_c, 0.0)
+        self._step(p.intercept_visible, p.velocity[2], grad_b, 0.0)
+
+    def _step(self, param, velocity, grad, weight_decay):
+        """``velocity = momentum * velocity + grad - rate * decay * param``;
+        ``param += velocity``. ``grad`` (already times the rate) is overwritten."""
+        if self.momentum == 0.0 and weight_decay == 0.0:
+            param += grad  # plain SGD: the velocity stays zero, skip its passes
+            return
+        velocity *= self.momentum
+        velocity += grad
+        if weight_decay:
+            # grad is free now: reuse it for the decay term, not a temporary.
+            np.multiply(param, self.learning_rate * weight_decay, out=grad)
+            velocity -= grad
+        param += velocity

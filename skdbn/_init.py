@@ -135,8 +135,9 @@ def random_normal(fan_in, fan_out, random_state, *, scale=0.01, dtype=np.float64
 
     Sets every weight independently to ``W ~ N(0, scale ** 2)``, whatever the
     layer's size. With the default ``scale=0.01`` this is the start that
-    Hinton (2010) recommends for RBMs and that :class:`sklearn.neural_network.
-    BernoulliRBM` uses; a large ``scale`` saturates sigmoid units.
+    Hinton (2010) recommends for RBMs and that
+    :class:`~sklearn.neural_network.BernoulliRBM` uses; a large ``scale``
+    saturates sigmoid units.
 
     Parameters
     ----------
