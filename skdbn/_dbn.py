@@ -352,13 +352,15 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
                 sample_weight = _check_sample_weight(
                     sample_weight, X, dtype=X.dtype, ensure_non_negative=True
                 )
-            Y = self._encode_targets(y, fresh, classes)
+            if not fresh:  # continue in the dtype the model was built with
+                X = X.astype(self._dtype, copy=False)
+            Y = self._encode_targets(y, fresh, classes, X.dtype)
             if fresh:
                 self._initialize(X, sample_weight)
             self._fine_tune(X, Y, sample_weight, incremental)
         return self
 
-    def _encode_targets(self, y, fresh, classes):
+    def _encode_targets(self, y, fresh, classes, dtype):
         """One-hot targets of ``X``'s dtype; sets ``classes_`` when ``fresh``."""
         check_classification_targets(y)
         if fresh:
@@ -375,13 +377,9 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
                 f"y contains labels {unknown.tolist()} that are not in classes_ "
                 f"{self.classes_.tolist()}."
             )
-        Y = np.zeros((len(y), len(self.classes_)), dtype=self._dtype_of_fit)
+        Y = np.zeros((len(y), len(self.classes_)), dtype=dtype)
         Y[np.arange(len(y)), np.searchsorted(self.classes_, y)] = 1
         return Y
-
-    @property
-    def _dtype_of_fit(self):
-        return getattr(self, "_dtype", np.float64)
 
     def _initialize(self, X, sample_weight):
         """Pretrain (or draw) the hidden layers and draw the output layer."""
@@ -546,21 +544,9 @@ class _Predictor:
         self._net = FeedForward(coefs, intercepts, activation, alpha=0.0, batch_size=0)
 
     def predict_proba(self, X):
-        if issparse(X):
-            first = X @ self._net.coefs[0]
-            first += self._net.intercepts[0]
-            net = FeedForward(
-                self._net.coefs[1:], self._net.intercepts[1:], self._net.activation,
-                alpha=0.0, batch_size=0,
-            )
-            if len(self._net.coefs) == 1:
-                from ._base import softmax
-
-                return softmax(first, out=first)
-            from ._base import ACTIVATIONS
-
-            return net.predict_proba(ACTIVATIONS[self._net.activation](first, out=first))
-        return self._net.predict_proba(X)
+        # Sparse rows are densified one chunk at a time (see in_chunks), which
+        # bounds the memory and keeps a single dense code path.
+        return self._net.predict_proba(X.toarray() if issparse(X) else X)
 
 
 class _FineTuningRun:
