@@ -440,9 +440,9 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
                 rbm.set_params(visible="bernoulli")
             rbm._validate_params()
             rbm._fit(data, sample_weight, n_epochs=rbm.n_iter, reset=True)
-            if self.verbose:
+            if self.verbose and rbm.loss_curve_:
                 print(f"[DBNClassifier] pretrained layer {layer + 1}: "
-                      f"reconstruction error {rbm.loss_curve_[-1] if rbm.loss_curve_ else float('nan'):.5f}")
+                      f"reconstruction error {rbm.loss_curve_[-1]:.5f}")
             data = rbm.transform(data)
             rbms.append(rbm)
         return rbms
@@ -648,6 +648,7 @@ class _FineTuningRun:
                     f"DBNClassifier: stochastic optimizer reached max_iter={dbn.max_iter} "
                     "epochs and the optimization hasn't converged yet.",
                     ConvergenceWarning,
+                    stacklevel=7,  # the user's fit() call, through _fit_context
                 )
 
     def _epoch(self):
@@ -697,13 +698,17 @@ class _FineTuningRun:
         if self.early_stopping:
             score = self._validation_score()
             self.validation_scores.append(score)
-            self.no_improvement = self.no_improvement + 1 if score < self.best_score + dbn.tol else 0
+            improved = score >= self.best_score + dbn.tol
+            self.no_improvement = 0 if improved else self.no_improvement + 1
             if score > self.best_score:
                 self.best_score = score
-                self.best_params = ([W.copy() for W in self.coefs], [b.copy() for b in self.intercepts])
+                self.best_params = (
+                    [W.copy() for W in self.coefs], [b.copy() for b in self.intercepts]
+                )
         else:
             loss = self.loss_curve[-1]
-            self.no_improvement = self.no_improvement + 1 if loss > self.best_loss - dbn.tol else 0
+            improved = loss <= self.best_loss - dbn.tol
+            self.no_improvement = 0 if improved else self.no_improvement + 1
             self.best_loss = min(self.best_loss, loss)
         if self.no_improvement <= dbn.n_iter_no_change:
             return False

@@ -469,7 +469,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Hidden probabilities, same dtype as ``X`` (float32 or float64).
         """
         X = self._validate_transform_input(X)
-        return in_chunks(lambda chunk: self._mean_hiddens(self._scaled(chunk)), X, self.n_components)
+        return in_chunks(
+            lambda chunk: self._mean_hiddens(self._scaled(chunk)), X, self.n_components
+        )
 
     def inverse_transform(self, H):
         """Visible means ``E[v | h]`` given hidden values, in input units.

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 from scipy import stats
-from scipy.special import expit, softmax as scipy_softmax, xlogy
+from scipy.special import expit, xlogy
+from scipy.special import softmax as scipy_softmax
 
 from skdbn._base import (
     ACTIVATIONS,

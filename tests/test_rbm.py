@@ -3,7 +3,7 @@
 import copy
 import itertools
 import pickle
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from skdbn import RBMTransformer
 # ----------------------------------------------------------------- data
 
 
-@lru_cache(maxsize=None)
+@cache
 def _digits():
     return load_digits().data
 
