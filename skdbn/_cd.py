@@ -35,6 +35,7 @@ of a step and already run near a core's peak, so the design is:
 * No array is allocated inside the loop.
 """
 
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -48,8 +49,9 @@ from ._base import logistic, sample_bernoulli, sample_gaussian
 _ROWS_PER_BLOCK = 50
 
 # Multiply-adds of one ``batch x n_features x n_components`` product below
-# which a thread hand-off (tens of microseconds) costs more than it saves.
-_MIN_PARALLEL_WORK = 2_000_000
+# which worker threads are not used: a step then takes well under 0.5 ms,
+# and the two hand-offs per step (about 50 microseconds each) eat the gain.
+_MIN_PARALLEL_WORK = 5_000_000
 
 
 class RBMParameters:
@@ -188,6 +190,7 @@ class ContrastiveDivergence:
         self._feature_blocks = _blocks(n_features, self._n_blocks)
         self._parallel_worth_it = batch_size * n_features * n_components >= _MIN_PARALLEL_WORK
         self._rngs = None
+        self._n_workers = 1
         self._pool = None
         self._blas_limit = None
 
@@ -199,28 +202,44 @@ class ContrastiveDivergence:
         # partial fits; and a batch of one block samples as it always did.
         seeds = self.random_state.integers(2**63, size=self._n_blocks - 1)
         self._rngs = [self.random_state] + [np.random.default_rng(s) for s in seeds]
-        n_workers = min(self._n_blocks, _blas_threads()) if self._parallel_worth_it else 1
-        if n_workers > 1:
-            self._blas_limit = threadpool_limits(1, user_api="blas")
-            self._pool = ThreadPoolExecutor(n_workers - 1, thread_name_prefix="skdbn-cd")
+        if self._parallel_worth_it:
+            self._n_workers = min(self._n_blocks, _blas_threads())
+        # BLAS runs single-threaded in here: at these sizes its threads gain
+        # little, and as they busy-wait they lose a lot when other processes
+        # share the cores.
+        self._blas_limit = threadpool_limits(1, user_api="blas")
+        if self._n_workers > 1:
+            self._pool = ThreadPoolExecutor(self._n_workers - 1, thread_name_prefix="skdbn-cd")
         return self
 
     def __exit__(self, *exc_info):
         if self._pool is not None:
-            self._pool.shutdown()
-            self._blas_limit.restore_original_limits()
-            self._pool = self._blas_limit = None
+            self._pool.shutdown()  # waits for running blocks
+        self._blas_limit.restore_original_limits()
+        self._rngs, self._n_workers, self._pool, self._blas_limit = None, 1, None, None
 
     def _run_blocks(self, func, blocks):
-        """``func(block)`` for every block, the calling thread taking the first."""
-        if self._pool is None:
-            for block in blocks:
+        """``func(block)`` for every block, on the calling thread and the workers.
+
+        All take blocks from one queue, so the calling thread goes on alone
+        when a worker has not been scheduled yet (on a loaded machine), and
+        any number of blocks is shared fairly.
+        """
+        queue = deque(blocks)  # popleft is atomic: no lock needed
+
+        def drain():
+            while queue:
+                try:
+                    block = queue.popleft()
+                except IndexError:  # another thread took the last one
+                    return
                 func(block)
-            return
-        futures = [self._pool.submit(func, block) for block in blocks[1:]]
-        func(blocks[0])
+
+        futures = [self._pool.submit(drain) for _ in range(self._n_workers - 1)]
+        drain()
         for future in futures:
-            future.result()  # re-raises a worker's exception here
+            if not future.cancel():  # a worker that never started needs no wait
+                future.result()  # re-raises a worker's exception here
 
     def update(self, X, rows, sample_weight=None):
         """One gradient step on the batch ``X[rows]``.
@@ -234,6 +253,8 @@ class ContrastiveDivergence:
         sample_weight : ndarray of shape (n_samples,) or None
             Non-negative weights of the rows of ``X``.
         """
+        if self._rngs is None:
+            raise RuntimeError("ContrastiveDivergence.update must run inside 'with trainer:'")
         b = len(rows)
         coef = self._row_coefficients(rows, sample_weight)
         row_blocks = _blocks(b, self._n_blocks)

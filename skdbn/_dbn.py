@@ -660,7 +660,9 @@ class _FineTuningRun:
         loss_sum, weight_sum = 0.0, 0.0
         norm_sum = np.zeros(len(self.coefs))
         dropout_rng = self.rng if self.dbn.dropout else None
-        for n_batches, batch in enumerate(gen_batches(n, self.batch_size), start=1):
+        batches = list(gen_batches(n, self.batch_size))
+        grads = self.net.coef_grads + self.net.intercept_grads  # refilled by backward
+        for batch in batches:
             rows = order[batch]
             xb = _take_rows(X, rows, buffer)
             yb = Y[rows]
@@ -670,13 +672,13 @@ class _FineTuningRun:
             loss_sum += batch_weight * cross_entropy(acts[-1], yb, wb, self.coefs, self.dbn.alpha)
             weight_sum += batch_weight
             norm_sum += self.net.gradient_norms()
-            self.optimizer.step(self.net.coef_grads + self.net.intercept_grads, self.learning_rate)
+            self.optimizer.step(grads, self.learning_rate)
         self.t += n
         self.n_iter += 1
         loss = loss_sum / max(weight_sum, np.finfo(float).tiny)
         self._check_finite(loss)
         self.loss_curve.append(loss)
-        self.gradient_norms.append(list(norm_sum / n_batches))
+        self.gradient_norms.append(list(norm_sum / len(batches)))
         if self.dbn.verbose:
             print(f"[DBNClassifier] epoch {self.n_iter}, loss {loss:.6f}")
 

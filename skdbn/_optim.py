@@ -2,10 +2,48 @@
 
 Each optimizer's ``step(grads, learning_rate)`` may overwrite ``grads`` (they
 are scratch buffers refilled every batch), which lets the updates run without
-allocating: every line below is one pass over memory.
+allocating.
+
+The updates are element-wise and memory-bound: a 784-500-500-10 network has
+about 650,000 weights, and every numpy operation over all of them streams
+several megabytes through the caches. Two things keep that cheap: as few
+operations as possible (each line below is one pass), and running them
+block by block (:func:`_blocks`), so that a block of the parameters, the
+gradient and the optimizer state stays in the core's cache while all the
+operations of the update run on it, instead of each operation streaming every
+array from memory again.
+
+Every scalar that meets an array is a Python float: under numpy 2's promotion
+rules a numpy float64 scalar (``np.sqrt(...)``, or a hyper-parameter taken
+from ``np.logspace`` in a grid search) turns each float32 pass into a float64
+computation (measured: the Adam update took 1.7 times as long).
 """
 
+import math
+
 import numpy as np
+
+# Bytes per block of each array: the 4 arrays of an Adam block (65,536 float32
+# each) take 1 MiB, inside a core's L2 cache, and a block is long enough for
+# numpy's per-call overhead (about a microsecond) not to matter. Measured on
+# the 784-500-500-10 update: 10 % faster than whole arrays; 128 KiB to 1 MiB
+# per array all come within a few per cent of each other.
+_BLOCK_BYTES = 256 * 1024
+
+
+def _blocks(*arrays):
+    """Yield matching flat blocks of same-shape arrays (views: writes go through).
+
+    Arrays that are not all C-contiguous are yielded whole, since flattening
+    them would copy.
+    """
+    if not all(a.flags.c_contiguous for a in arrays):
+        yield arrays
+        return
+    flat = [a.reshape(-1) for a in arrays]
+    size = max(1, _BLOCK_BYTES // arrays[0].itemsize)
+    for start in range(0, flat[0].shape[0], size):
+        yield tuple(a[start : start + size] for a in flat)
 
 
 class SGD:
@@ -35,23 +73,28 @@ class SGD:
 
     def __init__(self, params, *, momentum, nesterov):
         self.params = params
-        self.momentum = momentum
+        self.momentum = float(momentum)  # see the module docstring
         self.nesterov = nesterov
         self.velocities = [np.zeros_like(p) for p in params]
 
     def step(self, grads, learning_rate):
         """Update the parameters with the gradients ``grads`` (overwritten)."""
-        for param, grad, velocity in zip(self.params, grads, self.velocities):
-            velocity *= self.momentum
-            grad *= learning_rate
-            velocity -= grad
-            if self.nesterov:
-                param -= grad
-                grad[...] = velocity
-                grad *= self.momentum
-                param += grad
-            else:
-                param += velocity
+        learning_rate = float(learning_rate)  # see the module docstring
+        for arrays in zip(self.params, grads, self.velocities):
+            for param, grad, velocity in _blocks(*arrays):
+                self._update(param, grad, velocity, learning_rate)
+
+    def _update(self, param, grad, velocity, learning_rate):
+        grad *= learning_rate
+        velocity *= self.momentum
+        velocity -= grad
+        if self.nesterov:
+            # p + momentum v - lr g, with lr g already in ``grad``.
+            param -= grad
+            np.multiply(velocity, self.momentum, out=grad)
+            param += grad
+        else:
+            param += velocity
 
 
 class Adam:
@@ -60,6 +103,11 @@ class Adam:
     ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2``,
     ``p <- p - lr_t m / (sqrt(v) + eps)`` with
     ``lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)``, as in scikit-learn's MLP.
+
+    The moments are stored rescaled, ``first_moments = m / (1 - b1)`` and
+    ``second_moments = v / (1 - b2)``: their updates then lose the factors
+    ``(1 - b1)`` and ``(1 - b2)`` (``M <- b1 M + g``, ``V <- b2 V + g^2``,
+    two passes fewer), which move into the scalars of the step instead.
 
     Parameters
     ----------
@@ -82,9 +130,9 @@ class Adam:
 
     def __init__(self, params, *, beta_1, beta_2, epsilon):
         self.params = params
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        self.beta_1 = float(beta_1)  # see the module docstring
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
         self.t = 0
         self.first_moments = [np.zeros_like(p) for p in params]
         self.second_moments = [np.zeros_like(p) for p in params]
@@ -93,20 +141,27 @@ class Adam:
         """Update the parameters with the gradients ``grads`` (overwritten)."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        step = learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        for param, grad, m, v in zip(
-            self.params, grads, self.first_moments, self.second_moments
-        ):
-            # m += (1 - b1) (g - m) is the moment update in two passes.
-            m -= grad
-            m *= b1
-            m += grad
-            grad *= grad
-            v -= grad
-            v *= b2
-            v += grad
-            np.sqrt(v, out=grad)
-            grad += self.epsilon
-            np.divide(m, grad, out=grad)
-            grad *= step
-            param -= grad
+        lr_t = float(learning_rate) * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        # With m = (1 - b1) M and v = (1 - b2) V:
+        # lr_t m / (sqrt(v) + eps) = step * M / (sqrt(V) + eps_V).
+        root = math.sqrt(1 - b2)
+        step = lr_t * (1 - b1) / root
+        eps_v = self.epsilon / root
+        moments = zip(self.params, grads, self.first_moments, self.second_moments)
+        for arrays in moments:
+            for param, grad, m, v in _blocks(*arrays):
+                self._update(param, grad, m, v, step, eps_v)
+
+    def _update(self, param, grad, m, v, step, eps_v):
+        """One block: ``M <- b1 M + g``, ``V <- b2 V + g^2``, then
+        ``p <- p - step M / (sqrt(V) + eps_V)``; ``grad`` is the scratch space."""
+        m *= self.beta_1
+        m += grad
+        v *= self.beta_2
+        grad *= grad
+        v += grad
+        np.sqrt(v, out=grad)
+        grad += eps_v
+        np.divide(m, grad, out=grad)
+        grad *= step
+        param -= grad
