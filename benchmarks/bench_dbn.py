@@ -58,13 +58,13 @@ process on the other core) is the steadier comparison::
     ...
     fine-tuning                         s / epoch  speed-up
     -------------------------------------------------------
-    MLPClassifier                           2.089     1.00x
-    DBNClassifier(pretrain=False)           1.050     2.14x
+    MLPClassifier                           1.793     1.00x
+    DBNClassifier(pretrain=False)           0.844     2.11x
 
     pretraining                      s / layer-ep  speed-up
     -------------------------------------------------------
-    BernoulliRBM stack                      1.121     1.00x
-    DBNClassifier pretraining               0.710     1.63x
+    BernoulliRBM stack                      1.115     1.00x
+    DBNClassifier pretraining               0.705     1.59x
 
     $ python benchmarks/bench_dbn.py --data ../shared/data/mnist_train.npz --blas-threads 1
     ...
