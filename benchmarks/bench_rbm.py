@@ -31,34 +31,36 @@ or when the file is missing, the script uses ``load_digits`` scaled by 1/16.
 
 Sample output: 2-core Xeon with AVX-512, OpenBLAS 0.3.31 SkylakeX kernel,
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, numpy 2.4, scikit-learn 1.9.1.
-Other jobs kept both cores busy the whole time (load average 4-6), so read the
-ratios, not the seconds. With the default 2 BLAS threads, BernoulliRBM's
-busy-waiting OpenBLAS threads collapse under such load (8-20 s per epoch
-instead of about 1.2 s on a quiet machine); skdbn runs BLAS single-threaded
-with its own sleeping worker threads and does not::
+Two other jobs kept both cores busy the whole time, so read the ratios, not
+the seconds. With the default 2 BLAS threads, BernoulliRBM's busy-waiting
+OpenBLAS threads collapse under such load (19 s per epoch instead of about
+1.2 s on a quiet machine); skdbn runs BLAS single-threaded with its own
+sleeping worker threads and does not. On a quiet machine (timed per batch,
+2000 x 2000 matmul at 275 GFLOP/s) skdbn ran 1.7-2.0 times faster than
+BernoulliRBM, at 124-140 GFLOP/s::
 
     $ python benchmarks/bench_rbm.py --data ../shared/data/mnist_train.npz \\
           --n-samples 20000 --epochs 3 --repeats 3
     data: mnist_train.npz, 20000 x 784 float32; 784 -> 500 hidden, batch 100, 3 epochs, 3 rounds
     ...
-    float32 2000 x 2000 matmul: 90.9 GFLOP/s (median over rounds)
+    float32 2000 x 2000 matmul: 138.0 GFLOP/s (median over rounds)
 
     model                       s / epoch  speed-up  GFLOP/s  of matmul
     -------------------------------------------------------------------
-    BernoulliRBM                   18.833     1.00x      4.2        5%
-    skdbn PCD-1                     1.393    13.90x     56.3       62%
-    skdbn CD-1, momentum 0.5        1.543    12.05x     50.8       56%
+    BernoulliRBM                   19.001     1.00x      4.1        3%
+    skdbn PCD-1                     0.946    20.08x     82.9       60%
+    skdbn CD-1, momentum 0.5        0.931    20.40x     84.2       61%
 
 On one core (``--threads 1``: one BLAS thread for both, no skdbn workers),
 the like-for-like comparison of the arithmetic alone::
 
-    float32 2000 x 2000 matmul: 143.2 GFLOP/s (median over rounds)
+    float32 2000 x 2000 matmul: 160.0 GFLOP/s (median over rounds)
 
     model                       s / epoch  speed-up  GFLOP/s  of matmul
     -------------------------------------------------------------------
-    BernoulliRBM                    1.333     1.00x     58.8       41%
-    skdbn PCD-1                     0.900     1.46x     87.1       61%
-    skdbn CD-1, momentum 0.5        0.908     1.49x     86.3       60%
+    BernoulliRBM                    1.292     1.00x     60.7       38%
+    skdbn PCD-1                     0.931     1.40x     84.2       53%
+    skdbn CD-1, momentum 0.5        0.918     1.41x     85.4       53%
 """
 
 import argparse

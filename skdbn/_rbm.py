@@ -323,10 +323,13 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         loss_curve = list(self.loss_curve_)
         for _ in range(n_epochs):
             order = self._rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
-            with trainer:  # the trainer's worker threads, for this epoch's batches
+            # The trainer's worker threads, for this epoch. The monitoring
+            # runs in there too, with single-threaded BLAS: BLAS threads spin
+            # on after a call and would slow the next epoch's start.
+            with trainer:
                 for batch in gen_batches(n_samples, self.batch_size):
                     trainer.update(X, order[batch], sample_weight)
-            loss = self._reconstruction_error(params, X[monitor_rows])
+                loss = self._reconstruction_error(params, X[monitor_rows])
             if not (params.all_finite() and loss <= loss_limit):
                 epoch = len(loss_curve) + 1  # loss_curve holds the earlier epochs
                 raise ValueError(
