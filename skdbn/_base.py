@@ -1,11 +1,10 @@
-"""Activations, their derivatives, losses and sampling: small pure functions.
+"""Activations, their derivatives, softplus and sampling: small pure functions.
 
 All functions work in place on their ``out`` (or first) argument where that is
 free, and keep the input's floating dtype, so a float32 network stays float32.
 """
 
 import numpy as np
-from scipy.special import xlogy
 
 
 def logistic(x, out=None):
@@ -146,34 +145,6 @@ DERIVATIVES = {
     "tanh": tanh_derivative,
     "relu": relu_derivative,
 }
-
-
-def log_loss(y_onehot, proba, sample_weight=None):
-    """Mean cross-entropy ``-sum_k y_k log p_k`` of one-hot targets.
-
-    Parameters
-    ----------
-    y_onehot : ndarray of shape (n_samples, n_classes)
-        One-hot targets.
-    proba : ndarray of shape (n_samples, n_classes)
-        Predicted probabilities; clipped away from 0 before the log.
-    sample_weight : ndarray of shape (n_samples,) or None
-        Weights of the rows in the mean.
-
-    Returns
-    -------
-    loss : float
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skdbn._base import log_loss
-    >>> round(log_loss(np.eye(2), np.full((2, 2), 0.5)), 4)
-    0.6931
-    """
-    eps = np.finfo(proba.dtype).eps
-    per_row = -xlogy(y_onehot, np.clip(proba, eps, 1.0)).sum(axis=1)
-    return float(np.average(per_row, weights=sample_weight))
 
 
 def softplus(x):

@@ -9,7 +9,6 @@ from scipy.special import softmax as scipy_softmax
 from skdbn._base import (
     ACTIVATIONS,
     DERIVATIVES,
-    log_loss,
     logistic,
     logistic_derivative,
     relu,
@@ -122,56 +121,30 @@ def test_softplus(dtype):
     np.testing.assert_allclose(y, expected, rtol=1e-6)
 
 
-def test_log_loss():
+def test_cross_entropy_loss():
+    # The loss the DBN minimises (it lives in skdbn._network with the network).
+    from skdbn._network import cross_entropy
+
     y = np.eye(3)[[0, 1, 2, 1]]
     proba = np.array(
         [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [0.5, 0.0, 0.5]]
     )
     per_row = -np.log(np.clip(proba[np.arange(4), [0, 1, 2, 1]], 1e-300, 1))
-    assert np.isfinite(log_loss(y, proba))  # the zero probability is clipped
-    np.testing.assert_allclose(log_loss(y[:3], proba[:3]), per_row[:3].mean())
+    assert np.isfinite(cross_entropy(proba, y, None, [], 0.0))  # zero is clipped
+    np.testing.assert_allclose(cross_entropy(proba[:3], y[:3], None, [], 0.0),
+                               per_row[:3].mean())
     w = np.array([1.0, 2.0, 3.0])
     np.testing.assert_allclose(
-        log_loss(y[:3], proba[:3], sample_weight=w), np.average(per_row[:3], weights=w)
+        cross_entropy(proba[:3], y[:3], w, [], 0.0), np.average(per_row[:3], weights=w)
     )
-    assert log_loss(y, y) == pytest.approx(0, abs=1e-12)
-    assert isinstance(log_loss(y, proba), float)
     np.testing.assert_allclose(
-        log_loss(y[:3], proba[:3]), -xlogy(y[:3], proba[:3]).sum() / 3
+        cross_entropy(proba[:3], y[:3], None, [], 0.0), -xlogy(y[:3], proba[:3]).sum() / 3
     )
-
-
-# --------------------------------------------------------------- sampling
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_sample_bernoulli_frequencies(dtype):
-    p = np.linspace(0, 1, 11).astype(dtype)
-    n = 20000
-    proba = np.tile(p, (n, 1))
-    states = sample_bernoulli(proba, np.random.default_rng(0))
-    assert states.dtype == dtype and states.shape == proba.shape
-    assert set(np.unique(states)) <= {0.0, 1.0}
-    np.testing.assert_array_equal(proba, np.tile(p, (n, 1)))  # input untouched
-    assert not states[:, 0].any()  # p = 0 never fires
-    assert states[:, -1].all()  # p = 1 always fires
-    frequency = states.mean(axis=0)
-    sigma = np.sqrt(p * (1 - p) / n) + 1e-12
-    assert (np.abs(frequency - p) < 4 * sigma + 1e-4).all(), frequency
-    # Columns are independent: the correlation of two p = 0.5 columns is tiny.
-    assert abs(np.corrcoef(states[:, 5], states[:, 4])[0, 1]) < 0.05
-
-
-@pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 3, 4), (1, 1), (1001,)])
-def test_sample_bernoulli_shapes_and_in_place(shape):
-    proba = np.random.default_rng(1).random(shape)
-    out = proba.copy()
-    result = sample_bernoulli(out, np.random.default_rng(2), out=out)
-    assert result is out and result.shape == shape
-    np.testing.assert_array_equal(
-        result, sample_bernoulli(proba, np.random.default_rng(2))
+    W = np.array([[1.0, -2.0]])
+    penalty = 0.5 * 0.3 * 5.0 / 3  # alpha / 2 * ||W||^2 / total weight
+    np.testing.assert_allclose(
+        cross_entropy(proba[:3], y[:3], None, [W], 0.3), per_row[:3].mean() + penalty
     )
-    assert set(np.unique(result)) <= {0.0, 1.0}
 
 
 def test_sample_bernoulli_reproducible_and_advancing():
