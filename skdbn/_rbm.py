@@ -390,7 +390,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             raise ValueError(
                 f"Bernoulli visible units {reason} and need X in [0, 1], but X has "
                 f"values in [{low:g}, {high:g}]. Scale X with "
-                "sklearn.preprocessing.MinMaxScaler, or use visible='gaussian'."
+                "sklearn.preprocessing.MinMaxScaler(clip=True) (clip keeps new data in "
+                "range too), or use visible='gaussian'."
             )
 
     def _validate_transform_input(self, X):
