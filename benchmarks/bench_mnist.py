@@ -19,8 +19,9 @@ on the test images (see the MNIST section of ``benchmarks/README.md``). With
 reports the error on the last N instead of the test error: that is how to
 tune it.
 
-Each phase of the DBN is timed: the pretraining of each layer (including the
-transform of the data for the next one), the fine-tuning and the prediction.
+Each phase of the DBN is timed: the pretraining of each layer (from the end
+of the previous one, so it includes computing the layer's input, the hidden
+probabilities of the layer below), the fine-tuning and the prediction.
 The last line reads ``test error E % in T s`` for the pretrained DBN, with E
 its test error in percent and T the wall time of its ``fit`` plus ``predict``
 in seconds.
