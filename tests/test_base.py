@@ -147,6 +147,39 @@ def test_cross_entropy_loss():
     )
 
 
+# --------------------------------------------------------------- sampling
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sample_bernoulli_frequencies(dtype):
+    p = np.linspace(0, 1, 11).astype(dtype)
+    n = 20000
+    proba = np.tile(p, (n, 1))
+    states = sample_bernoulli(proba, np.random.default_rng(0))
+    assert states.dtype == dtype and states.shape == proba.shape
+    assert set(np.unique(states)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(proba, np.tile(p, (n, 1)))  # input untouched
+    assert not states[:, 0].any()  # p = 0 never fires
+    assert states[:, -1].all()  # p = 1 always fires
+    frequency = states.mean(axis=0)
+    sigma = np.sqrt(p * (1 - p) / n) + 1e-12
+    assert (np.abs(frequency - p) < 4 * sigma + 1e-4).all(), frequency
+    # Columns are independent: the correlation of two p = 0.5 columns is tiny.
+    assert abs(np.corrcoef(states[:, 5], states[:, 4])[0, 1]) < 0.05
+
+
+@pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 3, 4), (1, 1), (1001,)])
+def test_sample_bernoulli_shapes_and_in_place(shape):
+    proba = np.random.default_rng(1).random(shape)
+    out = proba.copy()
+    result = sample_bernoulli(out, np.random.default_rng(2), out=out)
+    assert result is out and result.shape == shape
+    np.testing.assert_array_equal(
+        result, sample_bernoulli(proba, np.random.default_rng(2))
+    )
+    assert set(np.unique(result)) <= {0.0, 1.0}
+
+
 def test_sample_bernoulli_reproducible_and_advancing():
     proba = np.full((50, 40), 0.5)
     a = sample_bernoulli(proba, np.random.default_rng(3))
