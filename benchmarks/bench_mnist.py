@@ -123,12 +123,14 @@ def make_dbn(args, *, pretrain):
         pretrain=pretrain,
         rbm=rbm,
         activation="logistic",
-        solver="adam",
+        solver=args.solver,
+        momentum=args.momentum,
         learning_rate="cosine",
         learning_rate_init=args.learning_rate,
         dropout=args.dropout,
+        input_dropout=args.input_dropout,
         alpha=args.alpha,
-        batch_size=100,
+        batch_size=args.batch_size,
         max_iter=args.epochs,
         tol=0.0,
         n_iter_no_change=args.epochs,  # the cosine schedule ends training, not a stopping rule
@@ -136,8 +138,8 @@ def make_dbn(args, *, pretrain):
     )
 
 
-def make_mlp():
-    return MLPClassifier(HIDDEN_LAYER_SIZES, batch_size=100, random_state=SEED)
+def make_mlp(args):
+    return MLPClassifier(HIDDEN_LAYER_SIZES, batch_size=args.batch_size, random_state=SEED)
 
 
 # -------------------------------------------------------------- running
@@ -234,11 +236,17 @@ def parse_args():
     parser.add_argument("--n-train", type=int, help="train on the first N training images only")
     parser.add_argument("--holdout", type=int, default=0,
                         help="evaluate on the last N training images instead of the test set")
-    parser.add_argument("--epochs", type=int, default=50, help="fine-tuning epochs")
+    parser.add_argument("--epochs", type=int, default=100, help="fine-tuning epochs")
     parser.add_argument("--pretrain-epochs", type=int, default=5, help="CD-1 epochs per RBM")
+    parser.add_argument("--solver", choices=["adam", "sgd"], default="adam",
+                        help="fine-tuning solver")
     parser.add_argument("--learning-rate", type=float, default=3e-3,
-                        help="initial Adam step of the fine-tuning (cosine decay to 0)")
-    parser.add_argument("--dropout", type=float, default=0.2, help="hidden-unit dropout")
+                        help="initial step of the fine-tuning (cosine decay to 0)")
+    parser.add_argument("--momentum", type=float, default=0.9, help="momentum of sgd")
+    parser.add_argument("--batch-size", type=int, default=100,
+                        help="fine-tuning batch size (also MLPClassifier's)")
+    parser.add_argument("--dropout", type=float, default=0.5, help="hidden-unit dropout")
+    parser.add_argument("--input-dropout", type=float, default=0.0, help="input dropout")
     parser.add_argument("--alpha", type=float, default=0.0, help="L2 penalty of fine-tuning")
     parser.add_argument("--rbm-learning-rate", type=float, default=0.05)
     parser.add_argument("--rbm-momentum", type=float, default=0.5)
@@ -261,8 +269,9 @@ def main():
           "float32 in [0, 1]")
     print(f"network {sizes}, logistic units; pretraining: {args.pretrain_epochs} CD-1 epochs "
           f"per RBM, learning rate {args.rbm_learning_rate}, momentum {args.rbm_momentum}, "
-          f"weight decay 2e-4; fine-tuning: {args.epochs} epochs of Adam, cosine schedule "
-          f"from {args.learning_rate}, dropout {args.dropout}, alpha {args.alpha}, batch 100")
+          f"weight decay 2e-4; fine-tuning: {args.epochs} epochs of {args.solver}, cosine schedule "
+          f"from {args.learning_rate}, dropout {args.dropout} (inputs {args.input_dropout}), "
+          f"alpha {args.alpha}, batch {args.batch_size}")
     print()
 
     dbn = run_dbn("DBN", make_dbn(args, pretrain=True), data, args.verbose)
@@ -272,7 +281,7 @@ def main():
         no_pretrain = make_dbn(args, pretrain=False)
         results.append(run_dbn("DBN, no pretraining", no_pretrain, data, args.verbose))
     if not args.skip_mlp:
-        results.append(run_mlp("MLPClassifier", make_mlp(), data, budget=dbn_time))
+        results.append(run_mlp("MLPClassifier", make_mlp(args), data, budget=dbn_time))
     print_table(results, eval_name)
     print(f"{eval_name} error {dbn['error']:.2f} % in {dbn_time:.0f} s")
 

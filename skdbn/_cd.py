@@ -19,30 +19,25 @@ of a step and already run near a core's peak, so the design is:
   ``V^T (c * H)`` with row coefficients ``c = rate * (+1, ..., -1, ...) / b``
   folded into ``H`` (``2b x n_components`` numbers, not the larger gradient),
   and its output already has the layout of ``W^T``.
-* **Threads of our own, not BLAS's.** Every row of the positive and negative
-  phases (products, sigmoids, sampling) is independent of the other rows, and
-  every row of the gradient ``V^T (c * H)`` (one per visible unit) of the
-  others. So the batch is cut into fixed row blocks, the gradient into fixed
-  feature blocks, and a small thread pool runs the blocks with single-threaded
-  BLAS (numpy releases the GIL in both). Unlike OpenBLAS's own threads, this
-  also splits the element-wise work, and idle workers sleep instead of
-  spinning, which on a loaded machine made 2-thread BLAS up to 20 times slower
-  at these sizes. The blocks and their random streams depend only on the
-  batch size, so the result is the same for any number of threads.
+* **Threads of our own, not BLAS's** (:mod:`skdbn._threads`). Every row of
+  the positive and negative phases (products, sigmoids, sampling) is
+  independent of the other rows, and every row of the gradient ``V^T (c * H)``
+  (one per visible unit) of the others. So the batch is cut into fixed row
+  blocks, the gradient into fixed feature blocks, and a
+  :class:`~skdbn._threads.BlockRunner` runs the blocks with single-threaded
+  BLAS. The blocks and their random streams depend only on the batch size,
+  so the result is the same for any number of threads.
 * **One BLAS.** Every product goes through numpy's ``matmul``: SciPy ships a
   second OpenBLAS with its own thread pool, and mixing the two in one loop
   made their threads fight for the cores.
 * No array is allocated inside the loop.
 """
 
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from scipy.sparse import issparse
-from threadpoolctl import threadpool_info, threadpool_limits
 
 from ._base import logistic, sample_bernoulli, sample_gaussian
+from ._threads import BlockRunner, blas_threads, even_slices
 
 # Rows per block of the batch. Below about 50 rows a product runs markedly
 # slower per flop (measured: 130 GFLOP/s at 50 rows, 96 at 25 on one core).
@@ -96,17 +91,6 @@ class RBMParameters:
         # A sum is a single fast pass and is non-finite iff an element is
         # (or the values are ~1e38, which is divergence anyway).
         return all(np.isfinite(a.sum()) for a in self.arrays() + self.velocity)
-
-
-def _blocks(n, n_blocks):
-    """``n_blocks`` consecutive slices of ``range(n)``, as equal as possible."""
-    return [slice(k * n // n_blocks, (k + 1) * n // n_blocks) for k in range(n_blocks)]
-
-
-def _blas_threads():
-    """The number of threads numpy's BLAS may use (the user's setting)."""
-    counts = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-    return max(counts, default=1)
 
 
 class ContrastiveDivergence:
@@ -187,12 +171,10 @@ class ContrastiveDivergence:
         self._grad_b = np.empty(n_features, dtype=dtype)
         self.random_state = random_state
         self._n_blocks = max(1, round(batch_size / _ROWS_PER_BLOCK))
-        self._feature_blocks = _blocks(n_features, self._n_blocks)
+        self._feature_blocks = even_slices(n_features, self._n_blocks)
         self._parallel_worth_it = batch_size * n_features * n_components >= _MIN_PARALLEL_WORK
         self._rngs = None
-        self._n_workers = 1
-        self._pool = None
-        self._blas_limit = None
+        self._runner = None
 
     def __enter__(self):
         # One generator per row block: the caller's for the first, the others
@@ -202,44 +184,13 @@ class ContrastiveDivergence:
         # partial fits; and a batch of one block samples as it always did.
         seeds = self.random_state.integers(2**63, size=self._n_blocks - 1)
         self._rngs = [self.random_state] + [np.random.default_rng(s) for s in seeds]
-        if self._parallel_worth_it:
-            self._n_workers = min(self._n_blocks, _blas_threads())
-        # BLAS runs single-threaded in here: at these sizes its threads gain
-        # little, and as they busy-wait they lose a lot when other processes
-        # share the cores.
-        self._blas_limit = threadpool_limits(1, user_api="blas")
-        if self._n_workers > 1:
-            self._pool = ThreadPoolExecutor(self._n_workers - 1, thread_name_prefix="skdbn-cd")
+        n_workers = min(self._n_blocks, blas_threads()) if self._parallel_worth_it else 1
+        self._runner = BlockRunner(n_workers).__enter__()
         return self
 
     def __exit__(self, *exc_info):
-        if self._pool is not None:
-            self._pool.shutdown()  # waits for running blocks
-        self._blas_limit.restore_original_limits()
-        self._rngs, self._n_workers, self._pool, self._blas_limit = None, 1, None, None
-
-    def _run_blocks(self, func, blocks):
-        """``func(block)`` for every block, on the calling thread and the workers.
-
-        All take blocks from one queue, so the calling thread goes on alone
-        when a worker has not been scheduled yet (on a loaded machine), and
-        any number of blocks is shared fairly.
-        """
-        queue = deque(blocks)  # popleft is atomic: no lock needed
-
-        def drain():
-            while queue:
-                try:
-                    block = queue.popleft()
-                except IndexError:  # another thread took the last one
-                    return
-                func(block)
-
-        futures = [self._pool.submit(drain) for _ in range(self._n_workers - 1)]
-        drain()
-        for future in futures:
-            if not future.cancel():  # a worker that never started needs no wait
-                future.result()  # re-raises a worker's exception here
+        self._runner.__exit__(*exc_info)
+        self._rngs, self._runner = None, None
 
     def update(self, X, rows, sample_weight=None):
         """One gradient step on the batch ``X[rows]``.
@@ -257,12 +208,12 @@ class ContrastiveDivergence:
             raise RuntimeError("ContrastiveDivergence.update must run inside 'with trainer:'")
         b = len(rows)
         coef = self._row_coefficients(rows, sample_weight)
-        row_blocks = _blocks(b, self._n_blocks)
-        self._run_blocks(
+        row_blocks = even_slices(b, self._n_blocks)
+        self._runner.run(
             lambda k: self._gibbs_rows(X, rows, row_blocks[k], self._rngs[k], coef),
             range(self._n_blocks),
         )
-        self._run_blocks(lambda cols: self._update_weights(b, cols), self._feature_blocks)
+        self._runner.run(lambda cols: self._update_weights(b, cols), self._feature_blocks)
         self._update_biases(b, coef)
 
     def _gibbs_rows(self, X, rows, block, rng, coef):

@@ -15,7 +15,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from skdbn import DBNClassifier, RBMTransformer
+from skdbn import _network as network
 from skdbn._network import FeedForward, cross_entropy
+from skdbn._threads import BlockRunner
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +47,21 @@ def _network(activation, alpha, rng, sizes=(5, 4, 3, 3)):
     return FeedForward(coefs, intercepts, activation, alpha=alpha, batch_size=8)
 
 
+def _assert_matches_finite_differences(net, loss, analytic, eps=1e-6):
+    """Central differences of ``loss()`` in every weight and bias vs ``analytic``."""
+    for param, grad in zip(net.coefs + net.intercepts, analytic):
+        numeric = np.zeros_like(param)
+        for index in np.ndindex(param.shape):
+            saved = param[index]
+            param[index] = saved + eps
+            up = loss()
+            param[index] = saved - eps
+            down = loss()
+            param[index] = saved
+            numeric[index] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
+
+
 @pytest.mark.parametrize("activation", ["logistic", "tanh", "relu"])
 @pytest.mark.parametrize("alpha", [0.0, 0.3])
 @pytest.mark.parametrize("weighted", [False, True])
@@ -60,18 +77,45 @@ def test_backprop_matches_finite_differences(activation, alpha, weighted):
 
     net.backward(X, net.forward(X), Y, sw)
     analytic = [g.copy() for g in net.coef_grads + net.intercept_grads]
-    eps = 1e-6
-    for param, grad in zip(net.coefs + net.intercepts, analytic):
-        numeric = np.zeros_like(param)
-        for index in np.ndindex(param.shape):
-            saved = param[index]
-            param[index] = saved + eps
-            up = loss()
-            param[index] = saved - eps
-            down = loss()
-            param[index] = saved
-            numeric[index] = (up - down) / (2 * eps)
-        np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
+    _assert_matches_finite_differences(net, loss, analytic)
+
+
+@pytest.mark.parametrize("dropout, input_dropout", [(0.5, 0.0), (0.0, 0.4), (0.3, 0.2)])
+@pytest.mark.parametrize("blocked", [False, True])
+def test_backprop_with_dropout_matches_finite_differences(
+    dropout, input_dropout, blocked, monkeypatch
+):
+    # The same seed gives the same masks, so the loss under fixed masks is a
+    # smooth function of the weights whose gradient backward must return.
+    # "blocked" cuts the batch and the gradients into blocks, run on two
+    # threads, as for large networks.
+    if blocked:
+        monkeypatch.setattr(network, "_MIN_BLOCKED_WORK", 0)
+        monkeypatch.setattr(network, "_ROWS_PER_BLOCK", 3)
+    rng = np.random.default_rng(0)
+    sizes = (6, 5, 4, 3)
+    coefs = [rng.normal(0, 0.7, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    intercepts = [rng.normal(0, 0.3, b) for b in sizes[1:]]
+    net = FeedForward(coefs, intercepts, "logistic", alpha=0.2, batch_size=8,
+                      dropout=dropout, input_dropout=input_dropout)
+    assert net.n_blocks == (3 if blocked else 1)
+    X = rng.normal(size=(8, 6))
+    X_before = X.copy()
+    Y = np.eye(3)[rng.integers(0, 3, 8)]
+    sw = rng.uniform(0.5, 2.0, 8)
+
+    def loss():
+        acts = net.forward(X, random_state=np.random.default_rng(7))
+        return cross_entropy(acts[-1], Y, sw, net.coefs, 0.2)
+
+    with BlockRunner(2) as runner:
+        acts = net.forward(X, random_state=np.random.default_rng(7), run=runner.run)
+        if input_dropout:
+            assert 0 < np.mean(net._dropped_input == 0) < 1  # some inputs dropped, not all
+        net.backward(X, acts, Y, sw, run=runner.run)
+    np.testing.assert_array_equal(X, X_before)  # the caller's batch is untouched
+    analytic = [g.copy() for g in net.coef_grads + net.intercept_grads]
+    _assert_matches_finite_differences(net, loss, analytic)
 
 
 def test_loss_curve_is_the_documented_loss_at_full_batch():
@@ -384,6 +428,16 @@ def test_dropout_trains_and_predicts_deterministically(digits_small):
                                    learning_rate_init=3e-3, random_state=0), X, y)
     assert clf.score(X, y) > 0.9
     np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
+
+
+def test_input_dropout_trains_and_changes_the_fit(digits_small):
+    X, y = digits_small
+    params = dict(pretrain=False, max_iter=40, learning_rate_init=3e-3, random_state=0)
+    plain = _quiet_fit(DBNClassifier((64,), **params), X, y)
+    dropped = _quiet_fit(DBNClassifier((64,), input_dropout=0.2, **params), X, y)
+    assert dropped.score(X, y) > 0.9
+    # Dropping inputs is noise on the training loss, so it ends higher.
+    assert dropped.loss_curve_[-1] > plain.loss_curve_[-1]
 
 
 # ------------------------------------------------------------- data types

@@ -1,0 +1,99 @@
+"""The trainers' own threads: every block runs once, errors surface, results
+do not depend on the number of threads."""
+
+import threading
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from skdbn import DBNClassifier, RBMTransformer
+from skdbn import _cd as cd
+from skdbn import _network as network
+from skdbn._threads import BlockRunner, blas_threads, even_slices
+
+
+def _blas_thread_counts():
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+@pytest.mark.parametrize("n_workers", [1, 2, 3])
+def test_every_block_runs_exactly_once(n_workers):
+    counts = np.zeros(100, dtype=int)
+    names = set()
+    lock = threading.Lock()
+
+    def work(k):
+        with lock:
+            counts[k] += 1
+            names.add(threading.current_thread().name)
+
+    with BlockRunner(n_workers) as runner:
+        for _ in range(5):
+            runner.run(work, range(100))
+    np.testing.assert_array_equal(counts, 5)
+    assert len(names) <= n_workers
+
+
+def test_worker_errors_are_raised_to_the_caller():
+    def fail_on_seven(k):
+        if k == 7:
+            raise ZeroDivisionError("block seven")
+
+    with BlockRunner(2) as runner, pytest.raises(ZeroDivisionError, match="block seven"):
+        runner.run(fail_on_seven, range(20))
+
+
+def test_blas_is_single_threaded_inside_and_restored_after():
+    with threadpool_limits(2, user_api="blas"):
+        before = _blas_thread_counts()
+        with BlockRunner(2):
+            assert blas_threads() == 1
+        assert _blas_thread_counts() == before
+
+
+def test_even_slices_cover_the_range_in_order():
+    slices = even_slices(101, 4)
+    covered = np.concatenate([np.arange(101)[s] for s in slices])
+    np.testing.assert_array_equal(covered, np.arange(101))
+    assert max(s.stop - s.start for s in slices) - min(s.stop - s.start for s in slices) <= 1
+
+
+@pytest.fixture
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return (X[:600] / 16.0).astype(np.float32), y[:600]
+
+
+def _fit_with_threads(estimator, n_threads, X, y=None):
+    with threadpool_limits(n_threads, user_api="blas"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y)
+
+
+def test_dbn_fit_does_not_depend_on_the_number_of_threads(digits, monkeypatch):
+    # Small data, so lower the threshold above which batches are cut into
+    # blocks (and hence shared between threads).
+    monkeypatch.setattr(network, "_MIN_BLOCKED_WORK", 0)
+    X, y = digits
+    params = dict(pretrain=False, dropout=0.3, input_dropout=0.1, alpha=1e-3,
+                  batch_size=100, max_iter=3, random_state=0)
+    one = _fit_with_threads(DBNClassifier((48, 32), **params), 1, X, y)
+    two = _fit_with_threads(DBNClassifier((48, 32), **params), 2, X, y)
+    for a, b in zip(one.coefs_ + one.intercepts_, two.coefs_ + two.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert one.loss_curve_ == two.loss_curve_
+
+
+def test_rbm_fit_does_not_depend_on_the_number_of_threads(digits, monkeypatch):
+    monkeypatch.setattr(cd, "_MIN_PARALLEL_WORK", 0)
+    X, _ = digits
+    params = dict(n_components=32, batch_size=100, n_iter=3, momentum=0.5, random_state=0)
+    one = _fit_with_threads(RBMTransformer(**params), 1, X)
+    two = _fit_with_threads(RBMTransformer(**params), 2, X)
+    np.testing.assert_array_equal(one.components_, two.components_)
+    np.testing.assert_array_equal(one.intercept_hidden_, two.intercept_hidden_)
+    np.testing.assert_array_equal(one.intercept_visible_, two.intercept_visible_)
