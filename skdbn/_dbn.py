@@ -19,7 +19,6 @@ from ._init import INITIALIZERS, initial_weights, make_generator
 from ._network import FeedForward, cross_entropy
 from ._optim import SGD, Adam
 from ._rbm import RBMTransformer
-from ._threads import BlockRunner, blas_threads
 from ._utils import in_chunks, restore_on_error
 
 
@@ -671,22 +670,18 @@ class _FineTuningRun:
         dropout_rng = self.rng if self.dbn.dropout or self.dbn.input_dropout else None
         batches = list(gen_batches(n, self.batch_size))
         grads = self.net.coef_grads + self.net.intercept_grads  # refilled by backward
-        # As many threads as BLAS was allowed (BLAS itself then runs
-        # single-threaded; see skdbn._threads), at most one per row block.
-        n_threads = min(self.net.n_blocks, blas_threads())
-        with BlockRunner(n_threads) as runner:
-            for batch in batches:
-                rows = order[batch]
-                xb = _take_rows(X, rows, buffer)
-                yb = Y[rows]
-                wb = None if sw is None else sw[rows]
-                acts = self.net.forward(xb, random_state=dropout_rng, run=runner.run)
-                batch_weight = self.net.backward(xb, acts, yb, wb, run=runner.run)
-                loss = cross_entropy(acts[-1], yb, wb, self.coefs, self.dbn.alpha)
-                loss_sum += batch_weight * loss
-                weight_sum += batch_weight
-                norm_sum += self.net.gradient_norms()
-                self.optimizer.step(grads, self.learning_rate, run=runner.run)
+        for batch in batches:
+            rows = order[batch]
+            xb = _take_rows(X, rows, buffer)
+            yb = Y[rows]
+            wb = None if sw is None else sw[rows]
+            acts = self.net.forward(xb, random_state=dropout_rng)
+            batch_weight = self.net.backward(xb, acts, yb, wb)
+            loss = cross_entropy(acts[-1], yb, wb, self.coefs, self.dbn.alpha)
+            loss_sum += batch_weight * loss
+            weight_sum += batch_weight
+            norm_sum += self.net.gradient_norms()
+            self.optimizer.step(grads, self.learning_rate)
         self.t += n
         self.n_iter += 1
         loss = loss_sum / max(weight_sum, np.finfo(float).tiny)

@@ -13,10 +13,6 @@ gradient and the optimizer state stays in the core's cache while all the
 operations of the update run on it, instead of each operation streaming every
 array from memory again.
 
-The blocks are independent, so ``step`` hands them to ``run(func, blocks)``,
-a :meth:`BlockRunner.run <skdbn._threads.BlockRunner.run>` that shares them
-among threads (the default runs them in order).
-
 Every scalar that meets an array is a Python float: under numpy 2's promotion
 rules a numpy float64 scalar (``np.sqrt(...)``, or a hyper-parameter taken
 from ``np.logspace`` in a grid search) turns each float32 pass into a float64
@@ -26,8 +22,6 @@ computation (measured: the Adam update took 1.7 times as long).
 import math
 
 import numpy as np
-
-from ._threads import run_in_order
 
 # Bytes per block of each array: the 4 arrays of an Adam block (65,536 float32
 # each) take 1 MiB, inside a core's L2 cache, and a block is long enough for
@@ -83,12 +77,12 @@ class SGD:
         self.nesterov = nesterov
         self.velocities = [np.zeros_like(p) for p in params]
 
-    def step(self, grads, learning_rate, run=run_in_order):
+    def step(self, grads, learning_rate):
         """Update the parameters with the gradients ``grads`` (overwritten)."""
         learning_rate = float(learning_rate)  # see the module docstring
-        blocks = [block for arrays in zip(self.params, grads, self.velocities)
-                  for block in _blocks(*arrays)]
-        run(lambda block: self._update(*block, learning_rate), blocks)
+        for arrays in zip(self.params, grads, self.velocities):
+            for param, grad, velocity in _blocks(*arrays):
+                self._update(param, grad, velocity, learning_rate)
 
     def _update(self, param, grad, velocity, learning_rate):
         grad *= learning_rate
@@ -143,7 +137,7 @@ class Adam:
         self.first_moments = [np.zeros_like(p) for p in params]
         self.second_moments = [np.zeros_like(p) for p in params]
 
-    def step(self, grads, learning_rate, run=run_in_order):
+    def step(self, grads, learning_rate):
         """Update the parameters with the gradients ``grads`` (overwritten)."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
@@ -154,8 +148,9 @@ class Adam:
         step = lr_t * (1 - b1) / root
         eps_v = self.epsilon / root
         moments = zip(self.params, grads, self.first_moments, self.second_moments)
-        blocks = [block for arrays in moments for block in _blocks(*arrays)]
-        run(lambda block: self._update(*block, step, eps_v), blocks)
+        for arrays in moments:
+            for param, grad, m, v in _blocks(*arrays):
+                self._update(param, grad, m, v, step, eps_v)
 
     def _update(self, param, grad, m, v, step, eps_v):
         """One block: ``M <- b1 M + g``, ``V <- b2 V + g^2``, then

@@ -1,21 +1,22 @@
 """Threads of our own for the training loops, with single-threaded BLAS.
 
-Both trainers (contrastive divergence in ``_cd.py``, backpropagation in
-``_network.py``) cut each mini-batch into fixed blocks: row blocks for
-everything that is independent from row to row (products, activations,
-sampling), blocks of weight rows for the gradient products and blocks of the
-parameters for the optimizer. :class:`BlockRunner` runs those blocks on the
-calling thread and a few worker threads, while BLAS itself runs
-single-threaded; numpy releases the GIL inside both.
+The RBM trainer (``_cd.py``) cuts each mini-batch into fixed blocks: row
+blocks for everything that is independent from row to row (products,
+sigmoids, sampling) and blocks of weight rows for the gradient product.
+:class:`BlockRunner` runs those blocks on the calling thread and a few worker
+threads, while BLAS itself runs single-threaded; numpy releases the GIL inside
+both.
 
 Why not let BLAS use its own threads? At batch sizes around 100 its threads
-split only the products, not the element-wise work between them (activations,
-dropout, the optimizer's update: a third of a fine-tuning step), and between
+split only the products, not the element-wise work between them, and between
 two products its idle threads busy-wait on the cores the rest of the step
 needs. Measured on 2 cores: 2-thread OpenBLAS made small products 10 to 100
 times slower when another process shared the machine. Our idle workers sleep
 instead. The blocks depend only on the problem's sizes, never on the number
 of threads, so results are identical for any thread count.
+
+(The DBN's fine-tuning keeps BLAS's threads: the same scheme measured 5 to
+20 % slower there; see ``_network._product``.)
 """
 
 from collections import deque
@@ -123,18 +124,3 @@ class BlockRunner:
         for future in futures:
             if not future.cancel():  # a worker that never started needs no wait
                 future.result()
-
-
-def run_in_order(func, blocks):
-    """Call ``func(block)`` for every block on the calling thread (no runner).
-
-    Examples
-    --------
-    >>> from skdbn._threads import run_in_order
-    >>> seen = []
-    >>> run_in_order(seen.append, range(3))
-    >>> seen
-    [0, 1, 2]
-    """
-    for block in blocks:
-        func(block)

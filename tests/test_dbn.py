@@ -15,9 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from skdbn import DBNClassifier, RBMTransformer
-from skdbn import _network as network
 from skdbn._network import FeedForward, cross_entropy
-from skdbn._threads import BlockRunner
 
 
 @pytest.fixture(scope="module")
@@ -81,24 +79,15 @@ def test_backprop_matches_finite_differences(activation, alpha, weighted):
 
 
 @pytest.mark.parametrize("dropout, input_dropout", [(0.5, 0.0), (0.0, 0.4), (0.3, 0.2)])
-@pytest.mark.parametrize("blocked", [False, True])
-def test_backprop_with_dropout_matches_finite_differences(
-    dropout, input_dropout, blocked, monkeypatch
-):
+def test_backprop_with_dropout_matches_finite_differences(dropout, input_dropout):
     # The same seed gives the same masks, so the loss under fixed masks is a
     # smooth function of the weights whose gradient backward must return.
-    # "blocked" cuts the batch and the gradients into blocks, run on two
-    # threads, as for large networks.
-    if blocked:
-        monkeypatch.setattr(network, "_MIN_BLOCKED_WORK", 0)
-        monkeypatch.setattr(network, "_ROWS_PER_BLOCK", 3)
     rng = np.random.default_rng(0)
     sizes = (6, 5, 4, 3)
     coefs = [rng.normal(0, 0.7, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
     intercepts = [rng.normal(0, 0.3, b) for b in sizes[1:]]
     net = FeedForward(coefs, intercepts, "logistic", alpha=0.2, batch_size=8,
                       dropout=dropout, input_dropout=input_dropout)
-    assert net.n_blocks == (3 if blocked else 1)
     X = rng.normal(size=(8, 6))
     X_before = X.copy()
     Y = np.eye(3)[rng.integers(0, 3, 8)]
@@ -108,11 +97,10 @@ def test_backprop_with_dropout_matches_finite_differences(
         acts = net.forward(X, random_state=np.random.default_rng(7))
         return cross_entropy(acts[-1], Y, sw, net.coefs, 0.2)
 
-    with BlockRunner(2) as runner:
-        acts = net.forward(X, random_state=np.random.default_rng(7), run=runner.run)
-        if input_dropout:
-            assert 0 < np.mean(net._dropped_input == 0) < 1  # some inputs dropped, not all
-        net.backward(X, acts, Y, sw, run=runner.run)
+    acts = net.forward(X, random_state=np.random.default_rng(7))
+    if input_dropout:
+        assert 0 < np.mean(net._dropped_input == 0) < 1  # some inputs dropped, not all
+    net.backward(X, acts, Y, sw)
     np.testing.assert_array_equal(X, X_before)  # the caller's batch is untouched
     analytic = [g.copy() for g in net.coef_grads + net.intercept_grads]
     _assert_matches_finite_differences(net, loss, analytic)

@@ -1,5 +1,5 @@
-"""The trainers' own threads: every block runs once, errors surface, results
-do not depend on the number of threads."""
+"""The RBM trainer's own threads: every block runs once, errors surface, and
+the results do not depend on the number of threads."""
 
 import threading
 import warnings
@@ -10,9 +10,8 @@ from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skdbn import DBNClassifier, RBMTransformer
+from skdbn import RBMTransformer
 from skdbn import _cd as cd
-from skdbn import _network as network
 from skdbn._threads import BlockRunner, blas_threads, even_slices
 
 
@@ -68,24 +67,10 @@ def digits():
     return (X[:600] / 16.0).astype(np.float32), y[:600]
 
 
-def _fit_with_threads(estimator, n_threads, X, y=None):
+def _fit_with_threads(estimator, n_threads, X):
     with threadpool_limits(n_threads, user_api="blas"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, y)
-
-
-def test_dbn_fit_does_not_depend_on_the_number_of_threads(digits, monkeypatch):
-    # Small data, so lower the threshold above which batches are cut into
-    # blocks (and hence shared between threads).
-    monkeypatch.setattr(network, "_MIN_BLOCKED_WORK", 0)
-    X, y = digits
-    params = dict(pretrain=False, dropout=0.3, input_dropout=0.1, alpha=1e-3,
-                  batch_size=100, max_iter=3, random_state=0)
-    one = _fit_with_threads(DBNClassifier((48, 32), **params), 1, X, y)
-    two = _fit_with_threads(DBNClassifier((48, 32), **params), 2, X, y)
-    for a, b in zip(one.coefs_ + one.intercepts_, two.coefs_ + two.intercepts_):
-        np.testing.assert_array_equal(a, b)
-    assert one.loss_curve_ == two.loss_curve_
+        return estimator.fit(X)
 
 
 def test_rbm_fit_does_not_depend_on_the_number_of_threads(digits, monkeypatch):
