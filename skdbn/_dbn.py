@@ -677,8 +677,7 @@ class _FineTuningRun:
             wb = None if sw is None else sw[rows]
             acts = self.net.forward(xb, random_state=dropout_rng)
             batch_weight = self.net.backward(xb, acts, yb, wb)
-            loss = cross_entropy(acts[-1], yb, wb, self.coefs, self.dbn.alpha)
-            loss_sum += batch_weight * loss
+            loss_sum += batch_weight * cross_entropy(acts[-1], yb, wb, self.coefs, self.dbn.alpha)
             weight_sum += batch_weight
             norm_sum += self.net.gradient_norms()
             self.optimizer.step(grads, self.learning_rate)

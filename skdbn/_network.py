@@ -64,12 +64,11 @@ class FeedForward:
         self._mask_buffers = [
             np.empty((batch_size, n), dtype) for n in sizes[:-1] if dropout
         ]
-        n_features = coefs[0].shape[0]
         # The dropped-out copy of the batch and its mask: the caller's batch
         # is never changed.
-        self._input_buffers = [
-            np.empty((batch_size, n_features), dtype) for _ in range(2 if input_dropout else 0)
-        ]
+        input_shape = (batch_size, coefs[0].shape[0]) if input_dropout else (0, 0)
+        self._input_mask = np.empty(input_shape, dtype)
+        self._input_copy = np.empty(input_shape, dtype)
         self._dropped_input = None
         self._gemm = get_blas_funcs("gemm", dtype=dtype)
 
@@ -85,9 +84,9 @@ class FeedForward:
         self._masks = []
         self._dropped_input = None
         if self.input_dropout and random_state is not None:
-            dropped, mask = (buffer[:n] for buffer in self._input_buffers)
+            dropped = self._input_copy[:n]
             np.copyto(dropped, X)
-            _drop(dropped, mask, self.input_dropout, random_state)
+            _drop(dropped, self._input_mask[:n], self.input_dropout, random_state)
             X = self._dropped_input = dropped
         a = X
         for layer, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
