@@ -10,6 +10,11 @@ all of them alike:
   weight_decay=0.0)``, the same algorithm as ``BernoulliRBM``;
 * ``skdbn CD-1``: ``RBMTransformer`` with its defaults (CD-1, momentum 0.5).
 
+A fourth row, ``five products only``, times the matrix products of a CD-1
+epoch alone (see :class:`ProductsOnly`): no RBM trainer whose products run
+through this BLAS can be faster, so its speed-up and its share of the matmul
+rate bound what any implementation can reach on the machine.
+
 For each, the script prints the median seconds per epoch over the rounds, the
 speed-up over ``BernoulliRBM`` (the median over rounds of BernoulliRBM's time
 divided by the model's time in the same round) and the effective GFLOP/s,
@@ -29,38 +34,42 @@ Usage::
 and ``y``, like ``mnist_train.npz``; pixels are scaled to [0, 1]. Without it,
 or when the file is missing, the script uses ``load_digits`` scaled by 1/16.
 
-Sample output: 2-core Xeon with AVX-512, OpenBLAS 0.3.31 SkylakeX kernel,
-OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, numpy 2.4, scikit-learn 1.9.1.
-Two other jobs kept both cores busy the whole time, so read the ratios, not
-the seconds. With the default 2 BLAS threads, BernoulliRBM's busy-waiting
-OpenBLAS threads collapse under such load (19 s per epoch instead of about
-1.2 s on a quiet machine); skdbn runs BLAS single-threaded with its own
-sleeping worker threads and does not. On a quiet machine (timed per batch,
-2000 x 2000 matmul at 275 GFLOP/s) skdbn ran 1.7-2.0 times faster than
-BernoulliRBM, at 124-140 GFLOP/s::
+Output on 2026-11-27, otherwise idle 2-core Xeon with AVX-512, OpenBLAS 0.3.31
+SkylakeX kernel, numpy 2.4, scikit-learn 1.9.1. With both cores (the default;
+skdbn runs single-threaded BLAS on its own two worker threads, the other
+models use OpenBLAS's two threads)::
 
     $ python benchmarks/bench_rbm.py --data ../shared/data/mnist_train.npz \\
-          --n-samples 20000 --epochs 3 --repeats 3
-    data: mnist_train.npz, 20000 x 784 float32; 784 -> 500 hidden, batch 100, 3 epochs, 3 rounds
+          --n-samples 20000 --epochs 2 --repeats 3
+    data: mnist_train.npz, 20000 x 784 float32; 784 -> 500 hidden, batch 100, 2 epochs, 3 rounds
     ...
-    float32 2000 x 2000 matmul: 138.0 GFLOP/s (median over rounds)
+    float32 2000 x 2000 matmul: 316.9 GFLOP/s (median over rounds)
 
     model                       s / epoch  speed-up  GFLOP/s  of matmul
     -------------------------------------------------------------------
-    BernoulliRBM                   19.001     1.00x      4.1        3%
-    skdbn PCD-1                     0.946    20.08x     82.9       60%
-    skdbn CD-1, momentum 0.5        0.931    20.40x     84.2       61%
+    BernoulliRBM                    1.084     1.00x     72.3       23%
+    skdbn PCD-1                     0.658     1.65x    119.1       38%
+    skdbn CD-1, momentum 0.5        0.708     1.54x    110.8       35%
+    five products only              0.383     2.82x    204.4       65%
 
-On one core (``--threads 1``: one BLAS thread for both, no skdbn workers),
-the like-for-like comparison of the arithmetic alone::
+On one core (``--threads 1``), the like-for-like comparison of the
+arithmetic alone::
 
-    float32 2000 x 2000 matmul: 160.0 GFLOP/s (median over rounds)
+    float32 2000 x 2000 matmul: 160.6 GFLOP/s (median over rounds)
 
     model                       s / epoch  speed-up  GFLOP/s  of matmul
     -------------------------------------------------------------------
-    BernoulliRBM                    1.292     1.00x     60.7       38%
-    skdbn PCD-1                     0.931     1.40x     84.2       53%
-    skdbn CD-1, momentum 0.5        0.918     1.41x     85.4       53%
+    BernoulliRBM                    1.252     1.00x     62.6       39%
+    skdbn PCD-1                     0.893     1.40x     87.8       55%
+    skdbn CD-1, momentum 0.5        0.881     1.42x     89.0       55%
+    five products only              0.599     2.09x    130.8       81%
+
+The products alone reach 65 % of the matmul rate with two threads and 2.09x
+BernoulliRBM with one, so a trainer at 65 % and 2x would need everything else
+in a step (sigmoids, sampling, the momentum and weight-decay update) to take
+no time. When other jobs load the machine, OpenBLAS's busy-waiting threads
+can collapse: in one such run BernoulliRBM took 19 s per epoch instead of
+about 1.1 s, and skdbn, whose idle workers sleep, ran 20 times faster.
 """
 
 import argparse
@@ -76,6 +85,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from skdbn import RBMTransformer
 
 REFERENCE = "BernoulliRBM"
+CEILING = "five products only"
 
 
 def load_data(path, n_samples, seed=0):
@@ -111,7 +121,39 @@ def make_estimators(args):
         "skdbn CD-1, momentum 0.5": RBMTransformer(
             method="cd", momentum=0.5, n_gibbs_steps=1, **common
         ),
+        CEILING: ProductsOnly(args.n_components, args.batch_size, args.epochs),
     }
+
+
+class ProductsOnly:
+    """The five matrix products of a CD-1 epoch and nothing else: a ceiling.
+
+    Per batch: ``h = v W^T``, ``v' = h W``, ``h' = v' W^T`` and the stacked
+    gradient ``[v; v']^T [h; h']``, each one BLAS call on the whole batch into
+    a preallocated array, on fixed random data (no sigmoids, no sampling, no
+    update). No RBM trainer whose products go through this BLAS can run an
+    epoch faster, so its speed-up over ``BernoulliRBM`` and its share of the
+    matmul rate bound what any implementation can reach on this machine.
+    """
+
+    def __init__(self, n_components, batch_size, n_iter):
+        self.n_components, self.batch_size, self.n_iter = n_components, batch_size, n_iter
+
+    def fit(self, X):
+        rng = np.random.default_rng(0)
+        n_features, b = X.shape[1], self.batch_size
+        WT = rng.random((n_features, self.n_components), dtype=X.dtype)
+        V = np.empty((2 * b, n_features), dtype=X.dtype)
+        H = rng.random((2 * b, self.n_components), dtype=X.dtype)
+        grad = np.empty_like(WT)
+        for _ in range(self.n_iter):
+            for start in range(0, X.shape[0] - b + 1, b):
+                V[:b] = X[start : start + b]
+                np.matmul(V[:b], WT, out=H[:b])
+                np.matmul(H[:b], WT.T, out=V[b:])
+                np.matmul(V[b:], WT, out=H[b:])
+                np.matmul(V.T, H, out=grad)
+        return self
 
 
 def matmul_gflops(n=2000, n_products=3, seed=0):

@@ -679,8 +679,8 @@ class _FineTuningRun:
             batch_weight = self.net.backward(xb, acts, yb, wb)
             loss_sum += batch_weight * cross_entropy(acts[-1], yb, wb, self.coefs, self.dbn.alpha)
             weight_sum += batch_weight
-            norm_sum += self.net.gradient_norms()
-            self.optimizer.step(grads, self.learning_rate)
+            squared_norms = self.optimizer.step(grads, self.learning_rate)
+            norm_sum += np.sqrt(squared_norms[: len(self.coefs)])
         self.t += n
         self.n_iter += 1
         loss = loss_sum / max(weight_sum, np.finfo(float).tiny)

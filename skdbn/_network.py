@@ -169,10 +169,6 @@ class FeedForward:
             a = softmax(z, out=z) if last else ACTIVATIONS[self.activation](z, out=z)
         return a
 
-    def gradient_norms(self):
-        """Frobenius norm of each layer's last weight gradient."""
-        return np.array([np.sqrt(np.vdot(g, g)) for g in self.coef_grads])
-
 
 def _drop(a, mask, rate, random_state):
     """Zero each entry of ``a`` with probability ``rate``, scale the rest up (in place).
