@@ -37,13 +37,14 @@ def _blocks(*arrays):
     Arrays that are not all C-contiguous are yielded whole, since flattening
     them would copy.
 
-    The optimizers also sum each gradient block's squares while the block is
-    in cache, for the caller's gradient-norm diagnostics: a separate
-    ``vdot`` over every gradient after the backward pass streamed them all
-    from memory once more. Measured on the 784-500-500-2000-10 network (1.7
-    million weights, caches flushed between steps): norms plus update 4.7-4.8
-    ms this way against 4.9 ms with the separate pass, about 2 % of a
-    fine-tuning step at batch 100.
+    The optimizers also take each gradient block's squared norm (``vdot``)
+    while the block is in cache, for the caller's gradient-norm diagnostics,
+    instead of a ``vdot`` over every whole gradient after the backward pass,
+    which streamed them all from memory once more. Measured with
+    ``benchmarks/bench_dbn.py`` (784-500-500-10, 20,000 MNIST rows, old and
+    new code alternated): fine-tuning epochs 1.5 % faster on 1 and on 2
+    threads. (``grad.sum()`` after squaring, an alternative, is 2.5 times
+    slower than ``vdot`` on a block and made the epochs 1.5 % slower instead.)
     """
     if not all(a.flags.c_contiguous for a in arrays):
         yield arrays
@@ -183,12 +184,12 @@ class Adam:
     def _update(self, param, grad, m, v, step, eps_v):
         """One block: ``M <- b1 M + g``, ``V <- b2 V + g^2``, then
         ``p <- p - step M / (sqrt(V) + eps_V)``; ``grad`` is the scratch space.
-        Returns the block's squared gradient norm, the sum of the ``g^2``."""
+        Returns the block's squared gradient norm."""
+        squared_norm = float(np.vdot(grad, grad))  # 2.5 times faster than a sum of g^2
         m *= self.beta_1
         m += grad
         v *= self.beta_2
         grad *= grad
-        squared_norm = float(grad.sum())
         v += grad
         np.sqrt(v, out=grad)
         grad += eps_v
