@@ -47,25 +47,25 @@ idle machine)::
       alpha 0.0, batch 100
 
     DBN:
-        pretraining layer 1:     9.9 s  (reconstruction error 0.0053)
-        pretraining layer 2:     7.6 s  (reconstruction error 0.0033)
-        pretraining layer 3:    24.5 s  (reconstruction error 0.0019)
-        pretraining total  :    44.2 s
-        fine-tuning        :   777.5 s  (100 epochs, final training loss 0.0103)
-        prediction         :     0.2 s
+        pretraining layer 1:    12.1 s  (reconstruction error 0.0053)
+        pretraining layer 2:     8.2 s  (reconstruction error 0.0033)
+        pretraining layer 3:    25.7 s  (reconstruction error 0.0019)
+        pretraining total  :    48.3 s
+        fine-tuning        :   721.4 s  (100 epochs, final training loss 0.0103)
+        prediction         :     0.3 s
     DBN, no pretraining:
         pretraining total  :     0.0 s
-        fine-tuning        :   780.4 s  (100 epochs, final training loss 0.0066)
-        prediction         :     0.3 s
-    MLPClassifier: 31 epochs of 26.4 s in a budget of 822 s; prediction 2.5 s
+        fine-tuning        :   668.0 s  (100 epochs, final training loss 0.0066)
+        prediction         :     0.2 s
+    MLPClassifier: 30 epochs of 24.5 s in a budget of 770 s; prediction 2.3 s
 
     model                      test error %   train s  predict s
     ------------------------------------------------------------
-    DBN                                1.31       822        0.2
-    DBN, no pretraining                1.35       780        0.3
-    MLPClassifier                      1.61       819        2.5
+    DBN                                1.31       770        0.3
+    DBN, no pretraining                1.35       668        0.2
+    MLPClassifier                      1.83       736        2.3
 
-    test error 1.31 % in 822 s
+    test error 1.31 % in 770 s
 """
 
 import argparse
