@@ -13,6 +13,15 @@ gradient and the optimizer state stays in the core's cache while all the
 operations of the update run on it, instead of each operation streaming every
 array from memory again.
 
+``step`` also returns each gradient's squared norm, for the caller's
+gradient-norm diagnostics: it is taken with ``vdot`` on each block while the
+block is in cache, instead of a ``vdot`` over every whole gradient after the
+backward pass, which streamed them all from memory once more. Measured with
+``benchmarks/bench_dbn.py`` (784-500-500-10, 20,000 MNIST rows, old and new
+code alternated): fine-tuning epochs 1.5 % faster on 1 and on 2 threads.
+(``grad.sum()`` after squaring, an alternative, is 2.5 times slower than
+``vdot`` on a block and made the epochs 1.5 % slower instead.)
+
 Every scalar that meets an array is a Python float: under numpy 2's promotion
 rules a numpy float64 scalar (``np.sqrt(...)``, or a hyper-parameter taken
 from ``np.logspace`` in a grid search) turns each float32 pass into a float64
@@ -36,15 +45,6 @@ def _blocks(*arrays):
 
     Arrays that are not all C-contiguous are yielded whole, since flattening
     them would copy.
-
-    The optimizers also take each gradient block's squared norm (``vdot``)
-    while the block is in cache, for the caller's gradient-norm diagnostics,
-    instead of a ``vdot`` over every whole gradient after the backward pass,
-    which streamed them all from memory once more. Measured with
-    ``benchmarks/bench_dbn.py`` (784-500-500-10, 20,000 MNIST rows, old and
-    new code alternated): fine-tuning epochs 1.5 % faster on 1 and on 2
-    threads. (``grad.sum()`` after squaring, an alternative, is 2.5 times
-    slower than ``vdot`` on a block and made the epochs 1.5 % slower instead.)
     """
     if not all(a.flags.c_contiguous for a in arrays):
         yield arrays
@@ -53,6 +53,18 @@ def _blocks(*arrays):
     size = max(1, _BLOCK_BYTES // arrays[0].itemsize)
     for start in range(0, flat[0].shape[0], size):
         yield tuple(a[start : start + size] for a in flat)
+
+
+def _update_in_blocks(update, *array_lists):
+    """Call ``update(*block)`` on matching blocks of each group of arrays.
+
+    ``array_lists`` are parallel lists (parameters, gradients, optimizer
+    state); ``update`` returns the squared gradient norm of its block.
+    Returns the squared norm of each group's gradient, as a list of floats.
+    """
+    return [
+        sum(update(*block) for block in _blocks(*arrays)) for arrays in zip(*array_lists)
+    ]
 
 
 class SGD:
@@ -91,16 +103,13 @@ class SGD:
         """Update the parameters with the gradients ``grads`` (overwritten).
 
         Returns the squared Frobenius norm of each gradient, as a list of
-        floats (see :func:`_blocks` for why it is taken here).
+        floats (see the module docstring for why it is taken here).
         """
         learning_rate = float(learning_rate)  # see the module docstring
-        squared_norms = []
-        for arrays in zip(self.params, grads, self.velocities):
-            squared_norms.append(sum(
-                self._update(param, grad, velocity, learning_rate)
-                for param, grad, velocity in _blocks(*arrays)
-            ))
-        return squared_norms
+        return _update_in_blocks(
+            lambda param, grad, velocity: self._update(param, grad, velocity, learning_rate),
+            self.params, grads, self.velocities,
+        )
 
     def _update(self, param, grad, velocity, learning_rate):
         """One block; returns the block's squared gradient norm."""
@@ -163,7 +172,7 @@ class Adam:
         """Update the parameters with the gradients ``grads`` (overwritten).
 
         Returns the squared Frobenius norm of each gradient, as a list of
-        floats (see :func:`_blocks` for why it is taken here).
+        floats (see the module docstring for why it is taken here).
         """
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
@@ -173,13 +182,10 @@ class Adam:
         root = math.sqrt(1 - b2)
         step = lr_t * (1 - b1) / root
         eps_v = self.epsilon / root
-        squared_norms = []
-        for arrays in zip(self.params, grads, self.first_moments, self.second_moments):
-            squared_norms.append(sum(
-                self._update(param, grad, m, v, step, eps_v)
-                for param, grad, m, v in _blocks(*arrays)
-            ))
-        return squared_norms
+        return _update_in_blocks(
+            lambda param, grad, m, v: self._update(param, grad, m, v, step, eps_v),
+            self.params, grads, self.first_moments, self.second_moments,
+        )
 
     def _update(self, param, grad, m, v, step, eps_v):
         """One block: ``M <- b1 M + g``, ``V <- b2 V + g^2``, then
