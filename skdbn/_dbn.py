@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._exceptions import DivergenceError
 from ._init import INITIALIZERS, initial_weights, make_generator
 from ._network import FeedForward, cross_entropy
 from ._optim import SGD, Adam
@@ -396,7 +397,7 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
         start = time.perf_counter()
         if self.pretrain:
             self.rbms_ = self._pretrain(X, sample_weight)
-            coefs = [np.ascontiguousarray(r.components_.T) for r in self.rbms_]
+            coefs = [_network_weights(r) for r in self.rbms_]
             intercepts = [r.intercept_hidden_.copy() for r in self.rbms_]
         else:
             self.rbms_ = []
@@ -695,7 +696,7 @@ class _FineTuningRun:
             np.isfinite(a.sum()) for a in self.coefs + self.intercepts
         )
         if not finite:
-            raise ValueError(
+            raise DivergenceError(
                 f"DBNClassifier fine-tuning diverged at epoch {self.n_iter} (the loss "
                 "or the weights became NaN or infinite); reduce learning_rate_init "
                 f"(now {self.dbn.learning_rate_init}) or scale the input. The previous "
@@ -758,6 +759,18 @@ class _FineTuningRun:
             dbn.validation_scores_ = None
             dbn.best_validation_score_ = None
             dbn.best_loss_ = min(self.best_loss, min(self.loss_curve))
+
+
+def _network_weights(rbm):
+    """The weights of a feed-forward layer that computes ``rbm.transform``.
+
+    ``rbm.transform(X) = sigmoid((X / s) W^T + c)`` with ``s = visible_scale_``
+    (all ones for Bernoulli units), so the layer's ``(fan_in, fan_out)`` weights
+    are ``W^T / s[:, None]``: dividing the rows of ``W^T`` by the scale makes the
+    network take the raw input, exactly as the RBM does.
+    """
+    # A new array: the RBM's own components_ must not change.
+    return np.ascontiguousarray(rbm.components_.T / rbm.visible_scale_[:, None])
 
 
 def _take_rows(X, rows, buffer):

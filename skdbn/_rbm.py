@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import logistic, sample_bernoulli, sample_gaussian, softplus
 from ._cd import ContrastiveDivergence, RBMParameters
+from ._exceptions import DivergenceError
 from ._init import INITIALIZERS, initial_weights, make_generator
 from ._utils import in_chunks, restore_on_error
 
@@ -332,7 +333,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 loss = self._reconstruction_error(params, X[monitor_rows])
             if not (params.all_finite() and loss <= loss_limit):
                 epoch = len(loss_curve) + 1  # loss_curve holds the earlier epochs
-                raise ValueError(
+                raise DivergenceError(
                     "RBM training diverged (non-finite weights or exploding "
                     f"reconstruction error {loss:.3g}) at epoch {epoch}; reduce "
                     f"learning_rate (now {self.learning_rate_}) or scale the data."

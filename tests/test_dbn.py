@@ -607,3 +607,30 @@ def test_gradient_norms_record_every_layer(digits_small):
     assert np.all(clf.gradient_norms_ > 0)
     assert clf.n_layers_ == 4 and clf.n_outputs_ == 10 and clf.out_activation_ == "softmax"
     assert clf.pretraining_curves_ == [] and clf.rbms_ == []
+
+
+# ------------------------------------------------- pretraining hand-off
+
+
+@pytest.mark.parametrize("scale", [1.0, 16.0], ids=["raw-gaussian", "unit-bernoulli"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_network_starts_as_the_pretrained_rbms(scale, dtype):
+    """Layer by layer, the network that fine-tuning starts from computes
+    exactly each RBM's transform of the layer below (Gaussian first layers
+    included, whose RBM sees X / visible_scale_)."""
+    X, y = load_digits(return_X_y=True)
+    X = (X[:400] / scale).astype(dtype)
+    y = y[:400]
+    rbm = RBMTransformer(n_iter=3)
+    clf = DBNClassifier((24, 12), rbm=rbm, learning_rate_init=1e-12, max_iter=1,
+                        random_state=0)
+    _quiet_fit(clf, X, y)
+    assert clf.rbms_[0].visible_ == ("gaussian" if scale == 1.0 else "bernoulli")
+    tol = 1e-4 if dtype == np.float32 else 1e-8
+    below = X
+    for layer, fitted in enumerate(clf.rbms_):
+        z = below @ clf.coefs_[layer] + clf.intercepts_[layer]
+        network = 1.0 / (1.0 + np.exp(-z))
+        expected = fitted.transform(below)
+        np.testing.assert_allclose(network, expected, atol=tol)
+        below = expected

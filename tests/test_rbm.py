@@ -807,3 +807,13 @@ def test_sample_shape_values_and_reproducibility():
     assert gaussian.sample(3, n_steps=5).shape == (3, 64)
     with pytest.raises(NotFittedError):
         RBMTransformer().sample(2)
+
+
+def test_divergence_raises_divergence_error_and_keeps_no_nan():
+    from skdbn import DivergenceError
+
+    X = np.random.default_rng(0).normal(size=(60, 5)) * 1e3
+    rbm = RBMTransformer(4, visible="gaussian", learning_rate=1e3, n_iter=3, random_state=0)
+    with pytest.raises(DivergenceError, match="diverged"):
+        rbm.fit(X)
+    assert not hasattr(rbm, "components_")
