@@ -1,29 +1,24 @@
 """Deep Belief Network classifier: greedy RBM pretraining, then backprop."""
 
-import copy
-import time
-import warnings
-from numbers import Integral, Real
-
 import numpy as np
-from scipy.sparse import issparse
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.utils import gen_batches
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._exceptions import DivergenceError
-from ._init import INITIALIZERS, initial_weights, make_generator
-from ._network import FeedForward, cross_entropy
-from ._optim import SGD, Adam
-from ._rbm import RBMTransformer
-from ._utils import in_chunks, restore_on_error
+from ._dbn_base import BaseDBN
+from ._fine_tuning import Objective
+from ._network import cross_entropy
 
 
-class DBNClassifier(ClassifierMixin, BaseEstimator):
+def _accuracy(proba, Y, sample_weight):
+    """Weighted fraction of rows whose most probable class is the one-hot target's."""
+    return np.average(proba.argmax(axis=1) == Y.argmax(axis=1), weights=sample_weight)
+
+
+def _class_indices(Y):
+    return Y.argmax(axis=1)
+
+
+class DBNClassifier(ClassifierMixin, BaseDBN):
     """Deep Belief Network: greedy layer-wise RBM pretraining, then fine-tuning.
 
     With ``pretrain=True``, :meth:`fit` trains one :class:`RBMTransformer`
@@ -207,96 +202,9 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
     (1, (3,))
     """
 
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "init": [StrOptions(set(INITIALIZERS)), callable],
-        "init_scale": [Interval(Real, 0, None, closed="left")],
-        "pretrain": ["boolean"],
-        "rbm": [HasMethods(["fit", "transform"]), None],
-        "activation": [StrOptions({"logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"adam", "sgd"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "input_dropout": [Interval(Real, 0, 1, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "warm_start": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        *,
-        init="xavier",
-        init_scale=0.01,
-        pretrain=True,
-        rbm=None,
-        activation="logistic",
-        solver="adam",
-        alpha=1e-4,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=3e-3,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        dropout=0.0,
-        input_dropout=0.0,
-        max_iter=200,
-        tol=1e-4,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        shuffle=True,
-        warm_start=False,
-        random_state=None,
-        verbose=False,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.init = init
-        self.init_scale = init_scale
-        self.pretrain = pretrain
-        self.rbm = rbm
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.dropout = dropout
-        self.input_dropout = input_dropout
-        self.max_iter = max_iter
-        self.tol = tol
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.shuffle = shuffle
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-
-    # ------------------------------------------------------------ fitting
+    # Softmax output, cross-entropy, accuracy for early stopping, stratified split.
+    _objective = Objective("softmax", cross_entropy, _accuracy, stratify=_class_indices)
+    _target_checks: dict = {}
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
@@ -349,25 +257,6 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit(X, y, sample_weight, fresh=fresh, incremental=True, classes=classes)
 
-    def _fit(self, X, y, sample_weight, *, fresh, incremental, classes=None):
-        """Validate, initialise if ``fresh``, fine-tune; all-or-nothing."""
-        with restore_on_error(self):
-            X, y = validate_data(
-                self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
-                reset=fresh,
-            )
-            if sample_weight is not None:
-                sample_weight = _check_sample_weight(
-                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-                )
-            if not fresh:  # continue in the dtype the model was built with
-                X = X.astype(self._dtype, copy=False)
-            Y = self._encode_targets(y, fresh, classes, X.dtype)
-            if fresh:
-                self._initialize(X, sample_weight)
-            self._fine_tune(X, Y, sample_weight, incremental)
-        return self
-
     def _encode_targets(self, y, fresh, classes, dtype):
         """One-hot targets of ``X``'s dtype; sets ``classes_`` when ``fresh``."""
         check_classification_targets(y)
@@ -389,102 +278,6 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
         Y[np.arange(len(y)), np.searchsorted(self.classes_, y)] = 1
         return Y
 
-    def _initialize(self, X, sample_weight):
-        """Pretrain (or draw) the hidden layers and draw the output layer."""
-        self._dtype = X.dtype
-        self._rng = make_generator(self.random_state)
-        sizes = [X.shape[1], *self._hidden_sizes(), len(self.classes_)]
-        start = time.perf_counter()
-        if self.pretrain:
-            self.rbms_ = self._pretrain(X, sample_weight)
-            coefs = [_network_weights(r) for r in self.rbms_]
-            intercepts = [r.intercept_hidden_.copy() for r in self.rbms_]
-        else:
-            self.rbms_ = []
-            coefs = [self._draw(n_in, n_out) for n_in, n_out in zip(sizes[:-2], sizes[1:-1])]
-            intercepts = [np.zeros(n, dtype=X.dtype) for n in sizes[1:-1]]
-        self.pretraining_time_ = time.perf_counter() - start
-        self.pretraining_curves_ = [list(r.loss_curve_) for r in self.rbms_]
-        coefs.append(self._draw(sizes[-2], sizes[-1]))
-        intercepts.append(np.zeros(sizes[-1], dtype=X.dtype))
-        self.coefs_, self.intercepts_ = coefs, intercepts
-        self.n_layers_ = len(sizes)
-        self.n_outputs_ = sizes[-1]
-        self.out_activation_ = "softmax"
-        self.n_iter_, self.t_ = 0, 0
-        self.loss_curve_, self.gradient_norms_ = [], np.empty((0, len(coefs)))
-        self.fine_tuning_time_ = 0.0
-        self.best_loss_ = None
-        self.validation_scores_ = None
-        self.best_validation_score_ = None
-        self._optimizer = None
-
-    def _hidden_sizes(self):
-        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes))
-        if sizes.ndim != 1 or not all(int(s) == s and s >= 1 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}."
-            )
-        return [int(s) for s in sizes]
-
-    def _draw(self, fan_in, fan_out):
-        return initial_weights(
-            self.init, fan_in, fan_out, self._rng,
-            init_scale=self.init_scale, dtype=self._dtype,
-        )
-
-    def _pretrain(self, X, sample_weight):
-        """Train one RBM per hidden layer on the layer below's probabilities."""
-        template = RBMTransformer() if self.rbm is None else self.rbm
-        rbms, data = [], X
-        for layer, n_hidden in enumerate(self._hidden_sizes()):
-            rbm = clone(template).set_params(
-                n_components=n_hidden,
-                init=self.init,
-                init_scale=self.init_scale,
-                random_state=int(self._rng.integers(np.iinfo(np.int32).max)),
-            )
-            if layer:
-                rbm.set_params(visible="bernoulli")
-            rbm._validate_params()
-            rbm._fit(data, sample_weight, n_epochs=rbm.n_iter, reset=True)
-            if self.verbose and rbm.loss_curve_:
-                print(f"[DBNClassifier] pretrained layer {layer + 1}: "
-                      f"reconstruction error {rbm.loss_curve_[-1]:.5f}")
-            data = rbm.transform(data)
-            rbms.append(rbm)
-        return rbms
-
-    # -------------------------------------------------------- fine-tuning
-
-    def _fine_tune(self, X, Y, sample_weight, incremental):
-        """Backprop epochs on copies of the weights; publish them at the end."""
-        start = time.perf_counter()
-        run = _FineTuningRun(self, X, Y, sample_weight, incremental)
-        run.train()
-        run.publish()
-        self.fine_tuning_time_ += time.perf_counter() - start
-
-    def _make_optimizer(self, params):
-        if self.solver == "adam":
-            return Adam(params, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
-        return SGD(params, momentum=self.momentum, nesterov=self.nesterovs_momentum)
-
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return max(1, min(200, n_samples))
-        return max(1, min(self.batch_size, n_samples))
-
-    # --------------------------------------------------------- prediction
-
-    def _network(self, coefs=None, intercepts=None, batch_size=1):
-        return FeedForward(
-            self.coefs_ if coefs is None else coefs,
-            self.intercepts_ if intercepts is None else intercepts,
-            self.activation, alpha=self.alpha, batch_size=batch_size, dropout=self.dropout,
-            input_dropout=self.input_dropout,
-        )
-
     def predict_proba(self, X):
         """Class probabilities of the softmax output layer.
 
@@ -498,13 +291,7 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class in ``classes_``, in ``X``'s float dtype.
         """
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
-        )
-        net = _Predictor(self.coefs_, self.intercepts_, self.activation, X.dtype)
-        width = sum(W.shape[1] for W in self.coefs_)
-        return in_chunks(net.predict_proba, X, width)
+        return self._forward(X)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
@@ -538,243 +325,3 @@ class DBNClassifier(ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
-
-class _Predictor:
-    """Forward pass for prediction, casting the weights to the input's dtype once."""
-
-    def __init__(self, coefs, intercepts, activation, dtype):
-        coefs = [W.astype(dtype, copy=False) for W in coefs]
-        intercepts = [b.astype(dtype, copy=False) for b in intercepts]
-        self._net = FeedForward(coefs, intercepts, activation, alpha=0.0, batch_size=0)
-
-    def predict_proba(self, X):
-        # Sparse rows are densified one chunk at a time (see in_chunks), which
-        # bounds the memory and keeps a single dense code path.
-        return self._net.predict_proba(X.toarray() if issparse(X) else X)
-
-
-class _FineTuningRun:
-    """One call's worth of fine-tuning epochs, on copies of the fitted state.
-
-    Nothing of the estimator changes until :meth:`publish`, so an error or an
-    interrupt part-way leaves the previous model intact.
-    """
-
-    def __init__(self, dbn, X, Y, sample_weight, incremental):
-        self.dbn = dbn
-        self.incremental = incremental
-        self.early_stopping = dbn.early_stopping and not incremental
-        self.rng = dbn._rng
-        self._split(X, Y, sample_weight)
-        self.coefs = [W.copy() for W in dbn.coefs_]
-        self.intercepts = [b.copy() for b in dbn.intercepts_]
-        self.batch_size = dbn._batch_size(self.X.shape[0])
-        self.net = dbn._network(self.coefs, self.intercepts, self.batch_size)
-        self.optimizer = self._optimizer()
-        self.loss_curve = list(dbn.loss_curve_)
-        self.gradient_norms = [list(row) for row in dbn.gradient_norms_]
-        self.t = dbn.t_
-        self.n_iter = dbn.n_iter_
-        self._init_stopping()
-
-    def _split(self, X, Y, sample_weight):
-        self.X_val = None
-        if not self.early_stopping:
-            self.X, self.Y, self.sw = X, Y, sample_weight
-            return
-        stratify = Y.argmax(axis=1)
-        train, val = train_test_split(
-            np.arange(X.shape[0]),
-            test_size=self.dbn.validation_fraction,
-            random_state=int(self.rng.integers(np.iinfo(np.int32).max)),
-            stratify=stratify if np.bincount(stratify).min() >= 2 else None,
-        )
-        self.X, self.X_val = X[train], X[val]
-        self.Y, self.Y_val = Y[train], Y[val]
-        self.sw = None if sample_weight is None else sample_weight[train]
-        self.sw_val = None if sample_weight is None else sample_weight[val]
-        if self.X.shape[0] < 2 or self.X_val.shape[0] < 1:
-            raise ValueError(
-                "early_stopping needs at least 2 training and 1 validation samples; "
-                f"got {X.shape[0]} samples with validation_fraction="
-                f"{self.dbn.validation_fraction}."
-            )
-
-    def _optimizer(self):
-        params = self.coefs + self.intercepts
-        previous = getattr(self.dbn, "_optimizer", None)
-        if self.incremental and previous is not None:
-            optimizer = copy.deepcopy(previous)
-            optimizer.params = params
-            return optimizer
-        return self.dbn._make_optimizer(params)
-
-    def _init_stopping(self):
-        dbn = self.dbn
-        self.no_improvement = 0
-        self.learning_rate = getattr(dbn, "_learning_rate", dbn.learning_rate_init)
-        if not self.incremental:
-            self.learning_rate = dbn.learning_rate_init
-        # A new fit (warm or not) restarts scikit-learn's stopping rule;
-        # partial_fit keeps the running best.
-        previous_best = dbn.best_loss_ if self.incremental else None
-        self.best_loss = np.inf if previous_best is None else previous_best
-        self.validation_scores = list(dbn.validation_scores_ or [])
-        self.best_score = -np.inf
-        self.best_params = None
-
-    def train(self):
-        """Run the epochs: one for ``partial_fit``, up to ``max_iter`` for ``fit``."""
-        dbn = self.dbn
-        n_epochs = 1 if self.incremental else dbn.max_iter
-        # Overflow is detected explicitly (_check_finite) and reported as a
-        # clear error, so numpy's own warnings about it would only be noise.
-        with np.errstate(over="ignore", invalid="ignore"):
-            self._epochs(n_epochs)
-        if self.early_stopping and self.best_params is not None:
-            self.coefs[:], self.intercepts[:] = self.best_params
-
-    def _epochs(self, n_epochs):
-        dbn = self.dbn
-        for epoch in range(n_epochs):
-            if dbn.learning_rate == "cosine" and not self.incremental:
-                self.learning_rate = 0.5 * dbn.learning_rate_init * (
-                    1 + np.cos(np.pi * epoch / dbn.max_iter)
-                )
-            self._epoch()
-            if self.incremental:
-                return
-            if self._should_stop():
-                break
-        else:
-            if n_epochs == dbn.max_iter:
-                warnings.warn(
-                    f"DBNClassifier: stochastic optimizer reached max_iter={dbn.max_iter} "
-                    "epochs and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                    stacklevel=7,  # the user's fit() call, through _fit_context
-                )
-
-    def _epoch(self):
-        """One pass over the shuffled mini-batches; records loss and gradient norms."""
-        X, Y, sw = self.X, self.Y, self.sw
-        n = X.shape[0]
-        order = self.rng.permutation(n) if self.dbn.shuffle else np.arange(n)
-        buffer = np.empty((self.batch_size, X.shape[1]), dtype=self.coefs[0].dtype)
-        loss_sum, weight_sum = 0.0, 0.0
-        norm_sum = np.zeros(len(self.coefs))
-        dropout_rng = self.rng if self.dbn.dropout or self.dbn.input_dropout else None
-        batches = list(gen_batches(n, self.batch_size))
-        grads = self.net.coef_grads + self.net.intercept_grads  # refilled by backward
-        for batch in batches:
-            rows = order[batch]
-            xb = _take_rows(X, rows, buffer)
-            yb = Y[rows]
-            wb = None if sw is None else sw[rows]
-            acts = self.net.forward(xb, random_state=dropout_rng)
-            batch_weight = self.net.backward(xb, acts, yb, wb)
-            loss_sum += batch_weight * cross_entropy(acts[-1], yb, wb, self.coefs, self.dbn.alpha)
-            weight_sum += batch_weight
-            squared_norms = self.optimizer.step(grads, self.learning_rate)
-            norm_sum += np.sqrt(squared_norms[: len(self.coefs)])
-        self.t += n
-        self.n_iter += 1
-        loss = loss_sum / max(weight_sum, np.finfo(float).tiny)
-        self._check_finite(loss)
-        self.loss_curve.append(loss)
-        self.gradient_norms.append(list(norm_sum / len(batches)))
-        if self.dbn.verbose:
-            print(f"[DBNClassifier] epoch {self.n_iter}, loss {loss:.6f}")
-
-    def _check_finite(self, loss):
-        finite = np.isfinite(loss) and all(
-            np.isfinite(a.sum()) for a in self.coefs + self.intercepts
-        )
-        if not finite:
-            raise DivergenceError(
-                f"DBNClassifier fine-tuning diverged at epoch {self.n_iter} (the loss "
-                "or the weights became NaN or infinite); reduce learning_rate_init "
-                f"(now {self.dbn.learning_rate_init}) or scale the input. The previous "
-                "model, if any, is kept."
-            )
-
-    def _should_stop(self):
-        """Update the no-improvement count (scikit-learn's rule); True to stop."""
-        dbn = self.dbn
-        if self.early_stopping:
-            score = self._validation_score()
-            self.validation_scores.append(score)
-            improved = score >= self.best_score + dbn.tol
-            self.no_improvement = 0 if improved else self.no_improvement + 1
-            if score > self.best_score:
-                self.best_score = score
-                self.best_params = (
-                    [W.copy() for W in self.coefs], [b.copy() for b in self.intercepts]
-                )
-        else:
-            loss = self.loss_curve[-1]
-            improved = loss <= self.best_loss - dbn.tol
-            self.no_improvement = 0 if improved else self.no_improvement + 1
-            self.best_loss = min(self.best_loss, loss)
-        if self.no_improvement <= dbn.n_iter_no_change:
-            return False
-        if dbn.learning_rate == "adaptive" and self.learning_rate > 1e-6:
-            self.learning_rate /= 5.0
-            self.no_improvement = 0
-            if dbn.verbose:
-                print(f"[DBNClassifier] learning rate set to {self.learning_rate:g}")
-            return False
-        if dbn.verbose:
-            print("[DBNClassifier] no improvement of at least tol: stopping.")
-        return True
-
-    def _validation_score(self):
-        predictor = _Predictor(self.coefs, self.intercepts, self.dbn.activation, self.X_val.dtype)
-        predicted = predictor.predict_proba(self.X_val).argmax(axis=1)
-        correct = predicted == self.Y_val.argmax(axis=1)
-        return float(np.average(correct, weights=self.sw_val))
-
-    def publish(self):
-        """Copy the run's results onto the estimator."""
-        dbn = self.dbn
-        dbn.coefs_, dbn.intercepts_ = self.coefs, self.intercepts
-        dbn._optimizer = self.optimizer
-        dbn._learning_rate = self.learning_rate
-        dbn.n_iter_, dbn.t_ = self.n_iter, self.t
-        dbn.loss_curve_ = self.loss_curve
-        dbn.loss_ = self.loss_curve[-1]
-        dbn.gradient_norms_ = np.asarray(self.gradient_norms, dtype=float).reshape(
-            len(self.gradient_norms), len(self.coefs)
-        )
-        if self.early_stopping:
-            dbn.validation_scores_ = self.validation_scores
-            dbn.best_validation_score_ = self.best_score
-            dbn.best_loss_ = None
-        else:
-            dbn.validation_scores_ = None
-            dbn.best_validation_score_ = None
-            dbn.best_loss_ = min(self.best_loss, min(self.loss_curve))
-
-
-def _network_weights(rbm):
-    """The weights of a feed-forward layer that computes ``rbm.transform``.
-
-    ``rbm.transform(X) = sigmoid((X / s) W^T + c)`` with ``s = visible_scale_``
-    (all ones for Bernoulli units), so the layer's ``(fan_in, fan_out)`` weights
-    are ``W^T / s[:, None]``: dividing the rows of ``W^T`` by the scale makes the
-    network take the raw input, exactly as the RBM does.
-    """
-    # A new array: the RBM's own components_ must not change.
-    return np.ascontiguousarray(rbm.components_.T / rbm.visible_scale_[:, None])
-
-
-def _take_rows(X, rows, buffer):
-    """The rows ``X[rows]`` as a dense array, written into ``buffer`` when dense."""
-    if issparse(X):
-        return X[rows].toarray().astype(buffer.dtype, copy=False)
-    return np.take(X, rows, axis=0, out=buffer[: len(rows)])

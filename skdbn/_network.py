@@ -1,9 +1,11 @@
-"""Forward and backward passes of a feed-forward network with a softmax output.
+"""Forward and backward passes of a feed-forward network.
 
 The weights follow scikit-learn's MLP layout: ``coefs[l]`` has shape
-``(fan_in, fan_out)`` and ``intercepts[l]`` shape ``(fan_out,)``. The loss is
-the sample-weighted mean cross-entropy plus ``alpha / 2 * sum ||W||^2``
-divided by the batch's total weight, exactly as in scikit-learn.
+``(fan_in, fan_out)`` and ``intercepts[l]`` shape ``(fan_out,)``. The output
+is a softmax with the cross-entropy loss, or the identity with half the
+squared error; both give the output error ``output - Y``. The loss is the
+sample-weighted mean over the rows plus ``alpha / 2 * sum ||W||^2`` divided
+by the batch's total weight, as in scikit-learn.
 """
 
 import numpy as np
@@ -22,7 +24,7 @@ class FeedForward:
     intercepts : list of ndarray
         Bias vectors, ``intercepts[l]`` of shape ``(fan_out,)``.
     activation : {"logistic", "tanh", "relu"}
-        Activation of the hidden layers; the output layer is a softmax.
+        Activation of the hidden layers.
     alpha : float
         L2 penalty coefficient.
     batch_size : int
@@ -33,6 +35,8 @@ class FeedForward:
     input_dropout : float, default=0.0
         Probability of dropping each input feature during training, the
         same way.
+    out_activation : {"softmax", "identity"}, default="softmax"
+        Activation of the output layer.
 
     Examples
     --------
@@ -40,16 +44,19 @@ class FeedForward:
     >>> from skdbn._network import FeedForward
     >>> net = FeedForward([np.zeros((3, 2))], [np.zeros(2)], "relu",
     ...                   alpha=0.0, batch_size=4)
-    >>> net.predict_proba(np.ones((1, 3)))
+    >>> net.predict(np.ones((1, 3)))
     array([[0.5, 0.5]])
     """
 
     def __init__(
-        self, coefs, intercepts, activation, *, alpha, batch_size, dropout=0.0, input_dropout=0.0
+        self, coefs, intercepts, activation, *, alpha, batch_size, dropout=0.0, input_dropout=0.0,
+        out_activation="softmax",
     ):
         self.coefs = coefs
         self.intercepts = intercepts
         self.activation = activation
+        self.out_activation = out_activation
+        self._output = OUT_ACTIVATIONS[out_activation]
         # Python floats: a numpy float64 scalar (say from np.logspace in a
         # grid) would make every float32 pass that it scales run in float64.
         self.alpha = float(alpha)
@@ -93,7 +100,7 @@ class FeedForward:
             z = _product(self._gemm, a, W, acts[layer])
             z += b
             if layer == len(self.coefs) - 1:
-                a = softmax(z, out=z)
+                a = self._output(z, out=z)
             else:
                 a = ACTIVATIONS[self.activation](z, out=z)
                 if self.dropout and random_state is not None:
@@ -110,8 +117,8 @@ class FeedForward:
             The batch.
         acts : list of ndarray
             Output of :meth:`forward` on ``X``.
-        Y : ndarray of shape (n, n_classes)
-            One-hot targets.
+        Y : ndarray of shape (n, n_outputs)
+            Targets (one-hot for a softmax output).
         sample_weight : ndarray of shape (n,) or None
             Row weights.
 
@@ -159,15 +166,23 @@ class FeedForward:
             activation = activation * (1.0 - self.dropout)
         return DERIVATIVES[self.activation](activation, prev)
 
-    def predict_proba(self, X):
-        """Class probabilities for ``X`` (no dropout), allocating new arrays."""
+    def predict(self, X):
+        """Output for ``X`` (no dropout), allocating new arrays."""
         a = X
         for layer, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
             z = a @ W
             z += b
             last = layer == len(self.coefs) - 1
-            a = softmax(z, out=z) if last else ACTIVATIONS[self.activation](z, out=z)
+            a = self._output(z, out=z) if last else ACTIVATIONS[self.activation](z, out=z)
         return a
+
+
+def identity(z, out=None):
+    """The identity output activation (``out`` is ``z`` itself here)."""
+    return z
+
+
+OUT_ACTIVATIONS = {"softmax": softmax, "identity": identity}
 
 
 def _drop(a, mask, rate, random_state):
@@ -264,9 +279,32 @@ def cross_entropy(proba, y_onehot, sample_weight, coefs, alpha):
     """
     eps = np.finfo(proba.dtype).eps
     picked = np.log(np.clip((proba * y_onehot).sum(axis=1), eps, None))
-    total = float(len(proba) if sample_weight is None else sample_weight.sum())
-    total = max(total, np.finfo(proba.dtype).tiny)
-    data = -float(np.dot(picked, sample_weight) if sample_weight is not None else picked.sum())
+    return _penalised_mean(-picked, sample_weight, coefs, alpha)
+
+
+def squared_error(output, Y, sample_weight, coefs, alpha):
+    """Weighted mean of half the squared error per row plus the L2 penalty.
+
+    ``sum_i w_i ||output_i - Y_i||^2 / 2`` over the rows, plus
+    ``alpha / 2 * sum ||W||^2``, divided by ``sum_i w_i``: the loss whose
+    output error :meth:`FeedForward.backward` computes for an identity output.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdbn._network import squared_error
+    >>> float(squared_error(np.zeros((2, 1)), np.array([[1.0], [3.0]]), None, [], 0.0))
+    2.5
+    """
+    per_row = 0.5 * np.square(output - Y).sum(axis=1)
+    return _penalised_mean(per_row, sample_weight, coefs, alpha)
+
+
+def _penalised_mean(per_row, sample_weight, coefs, alpha):
+    """``(sum_i w_i per_row_i + alpha / 2 * sum ||W||^2) / sum_i w_i``."""
+    total = float(len(per_row) if sample_weight is None else sample_weight.sum())
+    total = max(total, np.finfo(per_row.dtype).tiny)
+    data = float(per_row.sum() if sample_weight is None else np.dot(per_row, sample_weight))
     # Skipped at alpha=0: called once per training batch, the sum would be a
     # pass over every weight for nothing.
     penalty = 0.5 * alpha * sum(float(np.vdot(W, W)) for W in coefs) if alpha else 0.0

@@ -14,7 +14,7 @@ from sklearn.base import (
 from sklearn.utils import check_array, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._base import logistic, sample_bernoulli, sample_gaussian, softplus
 from ._cd import ContrastiveDivergence, RBMParameters
@@ -222,7 +222,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     # ------------------------------------------------------------------ fit
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the RBM on ``X`` from a fresh start for ``n_iter`` epochs.
 
         Parameters
@@ -231,16 +231,22 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Training data: in [0, 1] for Bernoulli visible units.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights of the gradient: each mini-batch's
+            data term is the weighted mean over its rows, so a row of weight
+            0 has no influence on the updates and an integer weight ``k`` acts,
+            in expectation, like ``k`` copies of the row. The visible type,
+            scale and starting biases are set from the unweighted data.
 
         Returns
         -------
         self : RBMTransformer
             The fitted transformer.
         """
-        return self._fit(X, None, n_epochs=self.n_iter, reset=True)
+        return self._fit(X, sample_weight, n_epochs=self.n_iter, reset=True)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Train for one epoch over the mini-batches of ``X``.
 
         The first call initialises the model from ``X``; later calls continue
@@ -253,6 +259,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Training data.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights of the gradient, as in :meth:`fit`.
 
         Returns
         -------
@@ -260,7 +268,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             The updated transformer.
         """
         first_call = not hasattr(self, "components_")
-        return self._fit(X, None, n_epochs=1, reset=first_call)
+        return self._fit(X, sample_weight, n_epochs=1, reset=first_call)
 
     def _fit(self, X, sample_weight, *, n_epochs, reset):
         """Validate ``X``, then train ``n_epochs`` epochs; all-or-nothing."""
@@ -269,8 +277,12 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
                 reset=reset,
             )
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                )
             if reset:
-                self._initialize(X)
+                self._initialize(X, sample_weight)
             else:
                 self._check_visible_range(X)
             # Resolved on every call: partial_fit follows set_params(learning_rate=).
@@ -278,7 +290,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             self._train(X, sample_weight, n_epochs)
         return self
 
-    def _initialize(self, X):
+    def _initialize(self, X, sample_weight):
         """Choose the visible type and draw the starting parameters."""
         self.visible_ = self._choose_visible(X)
         self._check_visible_range(X)
@@ -288,11 +300,14 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             self.init, n_features, self.n_components, self._rng,
             init_scale=self.init_scale, dtype=dtype,
         )
-        self.visible_scale_ = _feature_scale(X, self.visible_ == "gaussian")
+        mean, std = _feature_moments(X, sample_weight)
+        self.visible_scale_ = _feature_scale(std, self.visible_ == "gaussian")
+        # weights.T is already the trainer's layout (Fortran-ordered
+        # components, C-ordered W^T): no copy.
         self._params = RBMParameters(
-            np.ascontiguousarray(weights.T),
+            weights.T,
             np.zeros(self.n_components, dtype=dtype),
-            _initial_visible_bias(X, self.visible_, self.visible_scale_),
+            _initial_visible_bias(mean, self.visible_, self.visible_scale_),
         )
         self.n_iter_ = 0
         self.loss_curve_ = []
@@ -649,27 +664,38 @@ def _value_range(X):
     return low, high
 
 
-def _feature_scale(X, gaussian):
-    """Per-feature standard deviation (1 where it is 0); ones for Bernoulli units."""
-    if not gaussian:
-        return np.ones(X.shape[1], dtype=X.dtype)
+def _feature_moments(X, sample_weight):
+    """Weighted mean and standard deviation of each column of a dense or sparse ``X``."""
+    if sample_weight is None:
+        if not issparse(X):
+            return X.mean(axis=0), X.std(axis=0)
+        sample_weight = np.ones(X.shape[0], dtype=X.dtype)
+    w = sample_weight / max(float(sample_weight.sum()), np.finfo(X.dtype).tiny)
+    mean = np.asarray(safe_sparse_dot(w, X)).ravel().astype(X.dtype)
     if issparse(X):
-        mean = np.asarray(X.mean(axis=0)).ravel()
-        var = np.asarray(X.multiply(X).mean(axis=0)).ravel() - mean**2
-        std = np.sqrt(np.maximum(var, 0))
+        # E[x^2] - E[x]^2: no dense centred copy of a sparse X.
+        var = np.maximum(np.asarray(safe_sparse_dot(w, X.multiply(X))).ravel() - mean**2, 0)
     else:
-        std = X.std(axis=0)
-    std[~(std > np.finfo(X.dtype).eps)] = 1.0
-    return std.astype(X.dtype)
+        var = w @ np.square(X - mean)
+    return mean, np.sqrt(var).astype(X.dtype)
 
 
-def _initial_visible_bias(X, visible, scale):
+def _feature_scale(std, gaussian):
+    """The standard deviations (1 where 0), or ones for Bernoulli units."""
+    if not gaussian:
+        return np.ones_like(std)
+    std = std.copy()
+    std[~(std > np.finfo(std.dtype).eps)] = 1.0
+    return std
+
+
+def _initial_visible_bias(mean, visible, scale):
     """Log-odds of the feature means (Bernoulli) or the scaled means (Gaussian)."""
-    mean = np.asarray(X.mean(axis=0)).ravel() / scale
+    mean = mean / scale
     if visible == "gaussian":
-        return mean.astype(X.dtype)
+        return mean
     p = np.clip(mean, 1e-3, 1 - 1e-3)
-    return np.log(p / (1 - p)).astype(X.dtype)
+    return np.log(p / (1 - p)).astype(mean.dtype)
 
 
 def _resize_chains(chains, n_chains, n_components, dtype):

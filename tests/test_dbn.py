@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
+from scipy.special import expit, softmax
 from sklearn.base import clone
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.exceptions import ConvergenceWarning
@@ -71,7 +72,7 @@ def test_backprop_matches_finite_differences(activation, alpha, weighted):
     sw = rng.uniform(0.5, 2.0, 8) if weighted else None
 
     def loss():
-        return cross_entropy(net.predict_proba(X), Y, sw, net.coefs, alpha)
+        return cross_entropy(net.predict(X), Y, sw, net.coefs, alpha)
 
     net.backward(X, net.forward(X), Y, sw)
     analytic = [g.copy() for g in net.coef_grads + net.intercept_grads]
@@ -271,6 +272,39 @@ def test_pretrained_weights_are_copied_into_the_network(digits_small):
     assert clf.rbms_[1].n_features_in_ == 20
 
 
+class _RecordingRBM(RBMTransformer):
+    """An RBMTransformer that records the calls to its public fit."""
+
+    calls = []
+
+    def fit(self, X, y=None, sample_weight=None):
+        self.calls.append((X.shape, sample_weight))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_pretraining_goes_through_the_public_fit_with_sample_weight(digits_small):
+    X, y = digits_small
+    weight = np.arange(len(y)) % 3
+    _RecordingRBM.calls.clear()
+    clf = _quiet_fit(DBNClassifier((12, 6), rbm=_RecordingRBM(n_iter=1), max_iter=1),
+                     X, y, sample_weight=weight)
+    assert [shape for shape, _ in _RecordingRBM.calls] == [(500, 64), (500, 12)]
+    for _, passed in _RecordingRBM.calls:
+        np.testing.assert_array_equal(passed, weight)
+    # The weights live in one layout: W^T is the network's C-ordered
+    # (fan_in, fan_out) array, so the hand-off is a single division.
+    assert all(rbm.components_.T.flags.c_contiguous for rbm in clf.rbms_)
+
+
+@pytest.mark.parametrize("rbm", [make_pipeline(StandardScaler(), RBMTransformer()), "rbm"])
+def test_rbm_that_is_not_an_rbm_transformer_is_rejected_at_fit(digits_small, rbm):
+    X, y = digits_small
+    clf = DBNClassifier((4,), rbm=rbm, max_iter=1)  # __init__ only stores it
+    with pytest.raises(ValueError, match="'rbm' parameter.*RBMTransformer"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "coefs_")
+
+
 def test_rbm_template_settings_are_used_and_grid_searchable(digits_small):
     X, y = digits_small
     clf = DBNClassifier((10,), rbm=RBMTransformer(n_iter=2, learning_rate=0.05), max_iter=2)
@@ -415,7 +449,10 @@ def test_dropout_trains_and_predicts_deterministically(digits_small):
     clf = _quiet_fit(DBNClassifier((64,), pretrain=False, dropout=0.3, max_iter=40,
                                    learning_rate_init=3e-3, random_state=0), X, y)
     assert clf.score(X, y) > 0.9
-    np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
+    # No dropout (and no rescaling) at prediction time: the plain forward pass.
+    hidden = expit(X @ clf.coefs_[0] + clf.intercepts_[0])
+    expected = softmax(hidden @ clf.coefs_[1] + clf.intercepts_[1], axis=1)
+    np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-10)
 
 
 def test_input_dropout_trains_and_changes_the_fit(digits_small):

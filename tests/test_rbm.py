@@ -44,7 +44,8 @@ def fitted(X, **params):
     values = X.data if sparse.issparse(X) else np.asarray(X)
     if values.min() < 0 or values.max() > 1:  # Gaussian units need a smaller step
         defaults["learning_rate"] = 0.01
-    return RBMTransformer(**{**defaults, **params}).fit(X)
+    sample_weight = params.pop("sample_weight", None)
+    return RBMTransformer(**{**defaults, **params}).fit(X, sample_weight=sample_weight)
 
 
 def fitted_state(rbm):
@@ -817,3 +818,71 @@ def test_divergence_raises_divergence_error_and_keeps_no_nan():
     with pytest.raises(DivergenceError, match="diverged"):
         rbm.fit(X)
     assert not hasattr(rbm, "components_")
+
+
+# -------------------------------------------------------- sample weights
+
+
+def _reconstruction_error(rbm, X):
+    return np.mean((rbm.inverse_transform(rbm.transform(X)) - X) ** 2)
+
+
+def test_zero_weight_rows_have_no_influence():
+    X, y = load_digits(return_X_y=True)
+    zeros, inverted_ones = X[y == 0][:80] / 16, 1 - X[y == 1][:80] / 16
+    X = np.vstack([zeros, inverted_ones])
+    weight = np.r_[np.ones(80), np.zeros(80)]
+    weighted = fitted(X, n_components=16, n_iter=20, sample_weight=weight)
+    unweighted = fitted(X, n_components=16, n_iter=20)
+    # Only the weighted model fails to reconstruct the rows it was told to ignore.
+    assert _reconstruction_error(weighted, inverted_ones) > 5 * _reconstruction_error(
+        unweighted, inverted_ones
+    )
+    # Which zero-weight row sits where changes nothing: swapping two of them
+    # gives bit-identical parameters (the random draws are per position).
+    swapped = X.copy()
+    swapped[[80, 81]] = X[[81, 80]]
+    again = fitted(swapped, n_components=16, n_iter=20, sample_weight=weight)
+    np.testing.assert_array_equal(again.components_, weighted.components_)
+
+
+def test_integer_weights_act_like_repeated_rows():
+    X = digits01(60)
+    k = np.random.default_rng(0).integers(1, 4, len(X))
+    # One full batch in a fixed order: the two fits differ only by sampling noise.
+    params = dict(n_iter=30, batch_size=1000, shuffle=False, learning_rate=0.05)
+
+    def parameters(rbm):
+        return np.r_[rbm.components_.ravel(), rbm.intercept_visible_, rbm.intercept_hidden_]
+
+    repeated = parameters(fitted(np.repeat(X, k, axis=0), **params))
+    weighted = parameters(fitted(X, sample_weight=k, **params))
+    unweighted = parameters(fitted(X, **params))
+    distance = np.linalg.norm(weighted - repeated)
+    assert distance < 0.1 * np.linalg.norm(unweighted - repeated)
+
+
+def test_sample_weight_sets_the_weighted_starting_biases():
+    X = standardized_digits(50) * 2.0 + 1.0
+    weight = np.arange(50.0) % 3
+    rbm = RBMTransformer(n_components=4, visible="gaussian", n_iter=1, random_state=0)
+    rbm.partial_fit(X, sample_weight=weight)
+    mean = np.average(X, axis=0, weights=weight)
+    std = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=weight))
+    std[std == 0] = 1.0
+    np.testing.assert_allclose(rbm.visible_scale_, std, rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "weight, match",
+    [(-np.ones(10), "(?i)negative"), (np.ones(9), "shape|number of samples|inconsistent")],
+)
+def test_bad_sample_weight_raises(weight, match):
+    X = digits01(10)
+    with pytest.raises(ValueError, match=match):
+        RBMTransformer(n_components=2, n_iter=1).fit(X, sample_weight=weight)
+    rbm = fitted(X, n_components=2, n_iter=1)
+    state = fitted_state(rbm)
+    with pytest.raises(ValueError, match=match):
+        rbm.partial_fit(X, sample_weight=weight)
+    assert_same_state(state, rbm)

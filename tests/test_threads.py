@@ -34,7 +34,18 @@ def test_every_block_runs_exactly_once(n_workers):
         for _ in range(5):
             runner.run(work, range(100))
     np.testing.assert_array_equal(counts, 5)
-    assert len(names) <= n_workers
+    workers = names - {threading.current_thread().name}
+    assert len(workers) <= n_workers - 1
+    assert all(name.startswith("skdbn") for name in workers)
+
+
+@pytest.mark.parametrize("n_workers", [2, 3])
+def test_blocks_run_at_the_same_time_on_n_workers_threads(n_workers):
+    # Each block waits until n_workers blocks are running at once: this passes
+    # only if the calling thread and every worker each took one.
+    barrier = threading.Barrier(n_workers, timeout=30)
+    with BlockRunner(n_workers) as runner:
+        runner.run(lambda k: barrier.wait(), range(n_workers))
 
 
 def test_worker_errors_are_raised_to_the_caller():

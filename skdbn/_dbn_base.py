@@ -1,0 +1,268 @@
+"""What DBNClassifier and DBNRegressor share: parameters, pretraining, fitting.
+
+:class:`BaseDBN` validates the input, pretrains one :class:`RBMTransformer`
+per hidden layer through its public ``fit``, hands the weights to the network
+and runs the fine-tuning (:mod:`skdbn._fine_tuning`). A subclass says how its
+targets are encoded (``_encode_targets``) and what its output and loss are
+(``_objective``).
+"""
+
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._fine_tuning import (
+    FineTuningRun,
+    FineTuningSettings,
+    Predictor,
+    TrainingState,
+    previous_state,
+)
+from ._init import INITIALIZERS, initial_weights, make_generator
+from ._rbm import RBMTransformer
+from ._utils import in_chunks, restore_on_error
+
+
+class BaseDBN(BaseEstimator):
+    """Greedy RBM pretraining and backpropagation fine-tuning of a feed-forward network.
+
+    Not for direct use: see :class:`DBNClassifier` and :class:`DBNRegressor`,
+    whose docstrings describe the parameters.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "init": [StrOptions(set(INITIALIZERS)), callable],
+        "init_scale": [Interval(Real, 0, None, closed="left")],
+        "pretrain": ["boolean"],
+        "rbm": [RBMTransformer, None],
+        "activation": [StrOptions({"logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"adam", "sgd"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        init="xavier",
+        init_scale=0.01,
+        pretrain=True,
+        rbm=None,
+        activation="logistic",
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=3e-3,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        dropout=0.0,
+        input_dropout=0.0,
+        max_iter=200,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        shuffle=True,
+        warm_start=False,
+        random_state=None,
+        verbose=False,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.init = init
+        self.init_scale = init_scale
+        self.pretrain = pretrain
+        self.rbm = rbm
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+
+    # ------------------------------------------------------------ fitting
+
+    def _fit(self, X, y, sample_weight, *, fresh, incremental, classes=None):
+        """Validate, initialise if ``fresh``, fine-tune; all-or-nothing."""
+        with restore_on_error(self):
+            X, y = validate_data(
+                self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
+                reset=fresh, **self._target_checks,
+            )
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                )
+            if not fresh:  # continue in the dtype the model was built with
+                X = X.astype(self._dtype, copy=False)
+            Y = self._encode_targets(y, fresh, classes, X.dtype)
+            settings = FineTuningSettings.from_estimator(self, self._objective)
+            if fresh:
+                state = self._initialize(X, Y.shape[1], sample_weight)
+            else:
+                state = previous_state(self, incremental)
+            self._fine_tune(settings, state, X, Y, sample_weight, incremental)
+        return self
+
+    def _initialize(self, X, n_outputs, sample_weight):
+        """Pretrain (or draw) the hidden layers, draw the output layer.
+
+        Sets the fitted attributes that do not change during fine-tuning and
+        returns the starting :class:`TrainingState`, whose arrays nothing else
+        holds (the fine-tuning trains them in place, without copying them).
+        """
+        self._dtype = X.dtype
+        self._rng = make_generator(self.random_state)
+        sizes = [X.shape[1], *self._hidden_sizes(), n_outputs]
+        start = time.perf_counter()
+        if self.pretrain:
+            self.rbms_ = self._pretrain(X, sample_weight)
+            coefs = [_network_weights(r) for r in self.rbms_]
+            intercepts = [r.intercept_hidden_.copy() for r in self.rbms_]
+        else:
+            self.rbms_ = []
+            coefs = [self._draw(n_in, n_out) for n_in, n_out in zip(sizes[:-2], sizes[1:-1])]
+            intercepts = [np.zeros(n, dtype=X.dtype) for n in sizes[1:-1]]
+        self.pretraining_time_ = time.perf_counter() - start
+        self.pretraining_curves_ = [list(r.loss_curve_) for r in self.rbms_]
+        coefs.append(self._draw(sizes[-2], sizes[-1]))
+        intercepts.append(np.zeros(sizes[-1], dtype=X.dtype))
+        self.n_layers_ = len(sizes)
+        self.n_outputs_ = n_outputs
+        self.out_activation_ = self._objective.out_activation
+        self.fine_tuning_time_ = 0.0
+        return TrainingState(coefs, intercepts, step_size=self.learning_rate_init)
+
+    def _hidden_sizes(self):
+        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes))
+        if sizes.ndim != 1 or not all(int(s) == s and s >= 1 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}."
+            )
+        return [int(s) for s in sizes]
+
+    def _draw(self, fan_in, fan_out):
+        return initial_weights(
+            self.init, fan_in, fan_out, self._rng,
+            init_scale=self.init_scale, dtype=self._dtype,
+        )
+
+    def _pretrain(self, X, sample_weight):
+        """Train one RBM per hidden layer on the layer below's probabilities."""
+        template = RBMTransformer() if self.rbm is None else self.rbm
+        rbms, data = [], X
+        for layer, n_hidden in enumerate(self._hidden_sizes()):
+            rbm = clone(template).set_params(
+                n_components=n_hidden,
+                init=self.init,
+                init_scale=self.init_scale,
+                random_state=int(self._rng.integers(np.iinfo(np.int32).max)),
+            )
+            if layer:
+                rbm.set_params(visible="bernoulli")
+            rbm.fit(data, sample_weight=sample_weight)
+            if self.verbose and rbm.loss_curve_:
+                print(f"[{type(self).__name__}] pretrained layer {layer + 1}: "
+                      f"reconstruction error {rbm.loss_curve_[-1]:.5f}")
+            data = rbm.transform(data)
+            rbms.append(rbm)
+        return rbms
+
+    def _fine_tune(self, settings, state, X, Y, sample_weight, incremental):
+        """Backprop epochs on the state's arrays; publish them at the end."""
+        start = time.perf_counter()
+        run = FineTuningRun(settings, state, X, Y, sample_weight, self._rng, incremental)
+        self._publish(run.train(), settings.early_stopping and not incremental)
+        self.fine_tuning_time_ += time.perf_counter() - start
+
+    def _publish(self, state, early_stopping):
+        """Expose a run's final state as the fitted attributes."""
+        self.coefs_, self.intercepts_ = state.coefs, state.intercepts
+        self._optimizer = state.optimizer
+        self._step_size = state.step_size
+        self.n_iter_, self.t_ = state.n_iter, state.t
+        self.loss_curve_ = state.loss_curve
+        self.loss_ = state.loss_curve[-1]
+        self.gradient_norms_ = np.asarray(state.gradient_norms, dtype=float).reshape(
+            len(state.gradient_norms), len(state.coefs)
+        )
+        self.best_loss_ = state.best_loss
+        self.validation_scores_ = state.validation_scores if early_stopping else None
+        self.best_validation_score_ = state.best_validation_score
+
+    # --------------------------------------------------------- prediction
+
+    def _forward(self, X):
+        """The network's output for ``X``, in ``X``'s float dtype, in chunks."""
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+        )
+        predictor = Predictor(
+            self.coefs_, self.intercepts_, self.activation, self.out_activation_, X.dtype
+        )
+        width = sum(W.shape[1] for W in self.coefs_)
+        return in_chunks(predictor, X, width)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _network_weights(rbm):
+    """The weights of a feed-forward layer that computes ``rbm.transform``.
+
+    ``rbm.transform(X) = sigmoid((X / s) W^T + c)`` with ``s = visible_scale_``
+    (all ones for Bernoulli units), so the layer's ``(fan_in, fan_out)`` weights
+    are ``W^T / s[:, None]``: dividing the rows of ``W^T`` by the scale makes the
+    network take the raw input, exactly as the RBM does. ``components_`` is
+    stored Fortran-ordered, so ``W^T`` is already C-ordered in the network's
+    layout and the division writes the one copy the hand-off costs (the RBM's
+    own ``components_`` must not change during fine-tuning).
+    """
+    return np.divide(rbm.components_.T, rbm.visible_scale_[:, None])

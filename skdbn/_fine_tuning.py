@@ -1,0 +1,364 @@
+"""Fine-tuning by backpropagation: the settings, the fitted state and one run.
+
+The estimators build a :class:`FineTuningSettings` once per call to ``fit`` or
+``partial_fit`` and hand it, with the :class:`TrainingState` to start from, to
+a :class:`FineTuningRun`. The run never reads the estimator: what differs
+between classification and regression (output activation, loss, validation
+score, stratified split) comes in as an :class:`Objective`.
+"""
+
+import copy
+import dataclasses
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import issparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import gen_batches
+
+from ._exceptions import DivergenceError
+from ._network import FeedForward
+from ._optim import SGD, Adam
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What a task adds to the shared network: its output and how it is judged.
+
+    Attributes
+    ----------
+    out_activation : {"softmax", "identity"}
+        Activation of the output layer.
+    loss : callable
+        ``loss(output, Y, sample_weight, coefs, alpha) -> float``, the
+        penalised loss whose gradient :meth:`FeedForward.backward` computes.
+    score : callable
+        ``score(output, Y, sample_weight) -> float``, higher is better: the
+        early-stopping criterion on the validation rows.
+    stratify : callable or None
+        ``stratify(Y) -> labels`` for a stratified validation split, or None.
+    """
+
+    out_activation: str
+    loss: Callable
+    score: Callable
+    stratify: Callable | None = None
+
+
+@dataclass(frozen=True)
+class FineTuningSettings:
+    """Every setting a fine-tuning run reads, fixed for the duration of one fit.
+
+    ``schedule`` is the name of the step-size schedule (the estimators'
+    ``learning_rate`` parameter); the step size itself is a number that
+    starts at ``learning_rate_init`` and lives in :class:`TrainingState`.
+    """
+
+    objective: Objective
+    activation: str
+    solver: str
+    alpha: float
+    batch_size: object
+    schedule: str
+    learning_rate_init: float
+    momentum: float
+    nesterovs_momentum: bool
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    dropout: float
+    input_dropout: float
+    max_iter: int
+    tol: float
+    early_stopping: bool
+    validation_fraction: float
+    n_iter_no_change: int
+    shuffle: bool
+    verbose: bool
+    name: str
+
+    @classmethod
+    def from_estimator(cls, estimator, objective):
+        """The settings of ``estimator``'s parameters of the same names."""
+        params = estimator.get_params(deep=False)
+        fields = {f.name for f in dataclasses.fields(cls)} - {"objective", "schedule", "name"}
+        return cls(
+            objective=objective,
+            schedule=params["learning_rate"],
+            name=type(estimator).__name__,
+            **{name: params[name] for name in fields},
+        )
+
+    def batch_size_for(self, n_samples):
+        """The mini-batch size for ``n_samples`` rows (``"auto"``: at most 200)."""
+        size = 200 if self.batch_size == "auto" else self.batch_size
+        return max(1, min(size, n_samples))
+
+    def make_optimizer(self, params):
+        """A fresh optimizer of the chosen ``solver`` over ``params``."""
+        if self.solver == "adam":
+            return Adam(params, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        return SGD(params, momentum=self.momentum, nesterov=self.nesterovs_momentum)
+
+    def network(self, coefs, intercepts, batch_size):
+        """The training network over ``coefs`` and ``intercepts`` (not copied)."""
+        return FeedForward(
+            coefs, intercepts, self.activation, alpha=self.alpha, batch_size=batch_size,
+            dropout=self.dropout, input_dropout=self.input_dropout,
+            out_activation=self.objective.out_activation,
+        )
+
+
+@dataclass
+class TrainingState:
+    """The fitted state a run starts from and hands back.
+
+    The run changes the arrays in place, so a state built from a fitted
+    estimator must hold copies (see ``BaseDBN._training_state``).
+    """
+
+    coefs: list
+    intercepts: list
+    step_size: float
+    optimizer: object = None
+    n_iter: int = 0
+    t: int = 0
+    loss_curve: list = dataclasses.field(default_factory=list)
+    gradient_norms: list = dataclasses.field(default_factory=list)
+    best_loss: float | None = None
+    validation_scores: list = dataclasses.field(default_factory=list)
+    best_validation_score: float | None = None
+
+
+class Predictor:
+    """Forward pass for prediction, casting the weights to the input's dtype once."""
+
+    def __init__(self, coefs, intercepts, activation, out_activation, dtype):
+        coefs = [W.astype(dtype, copy=False) for W in coefs]
+        intercepts = [b.astype(dtype, copy=False) for b in intercepts]
+        self._net = FeedForward(
+            coefs, intercepts, activation, alpha=0.0, batch_size=0, out_activation=out_activation
+        )
+
+    def __call__(self, X):
+        # Sparse rows are densified one chunk at a time (see in_chunks), which
+        # bounds the memory and keeps a single dense code path.
+        return self._net.predict(X.toarray() if issparse(X) else X)
+
+
+class FineTuningRun:
+    """One call's worth of fine-tuning epochs: one for ``partial_fit``, else up to ``max_iter``.
+
+    Parameters
+    ----------
+    settings : FineTuningSettings
+    state : TrainingState
+        Where to start; its arrays are trained in place.
+    X, Y : ndarray of shape (n_samples, n_features), (n_samples, n_outputs)
+        Inputs and targets (one-hot for classification).
+    sample_weight : ndarray of shape (n_samples,) or None
+    rng : numpy.random.Generator
+        Shuffling, the validation split and dropout.
+    incremental : bool
+        One epoch of ``partial_fit``: no early stopping, no convergence warning.
+    """
+
+    def __init__(self, settings, state, X, Y, sample_weight, rng, incremental):
+        self.settings = settings
+        self.state = state
+        self.incremental = incremental
+        self.early_stopping = settings.early_stopping and not incremental
+        self.rng = rng
+        self._split(X, Y, sample_weight)
+        self.batch_size = settings.batch_size_for(self.X.shape[0])
+        self.net = settings.network(state.coefs, state.intercepts, self.batch_size)
+        params = state.coefs + state.intercepts
+        if state.optimizer is None:
+            state.optimizer = settings.make_optimizer(params)
+        else:
+            state.optimizer.params = params
+        self.no_improvement = 0
+        # A new fit (warm or not) restarts scikit-learn's stopping rule;
+        # partial_fit keeps the running best.
+        previous_best = state.best_loss if incremental else None
+        self.best_loss = np.inf if previous_best is None else previous_best
+        self.best_score = -np.inf
+        self.best_params = None
+
+    def _split(self, X, Y, sample_weight):
+        self.X_val = None
+        if not self.early_stopping:
+            self.X, self.Y, self.sw = X, Y, sample_weight
+            return
+        stratify = self.settings.objective.stratify
+        labels = None if stratify is None else stratify(Y)
+        if labels is not None and np.bincount(labels).min() < 2:
+            labels = None
+        train, val = train_test_split(
+            np.arange(X.shape[0]),
+            test_size=self.settings.validation_fraction,
+            random_state=int(self.rng.integers(np.iinfo(np.int32).max)),
+            stratify=labels,
+        )
+        self.X, self.X_val = X[train], X[val]
+        self.Y, self.Y_val = Y[train], Y[val]
+        self.sw = None if sample_weight is None else sample_weight[train]
+        self.sw_val = None if sample_weight is None else sample_weight[val]
+        if self.X.shape[0] < 2 or self.X_val.shape[0] < 1:
+            raise ValueError(
+                "early_stopping needs at least 2 training and 1 validation samples; "
+                f"got {X.shape[0]} samples with validation_fraction="
+                f"{self.settings.validation_fraction}."
+            )
+
+    def train(self):
+        """Run the epochs and return the final :class:`TrainingState`."""
+        n_epochs = 1 if self.incremental else self.settings.max_iter
+        # Overflow is detected explicitly (_check_finite) and reported as a
+        # clear error, so numpy's own warnings about it would only be noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._epochs(n_epochs)
+        state = self.state
+        if self.early_stopping and self.best_params is not None:
+            state.coefs[:], state.intercepts[:] = self.best_params
+        if self.early_stopping:
+            state.best_validation_score, state.best_loss = self.best_score, None
+        else:
+            state.best_validation_score = None
+            state.best_loss = min(self.best_loss, min(state.loss_curve))
+        return state
+
+    def _epochs(self, n_epochs):
+        settings = self.settings
+        for epoch in range(n_epochs):
+            if settings.schedule == "cosine" and not self.incremental:
+                self.state.step_size = 0.5 * settings.learning_rate_init * (
+                    1 + np.cos(np.pi * epoch / settings.max_iter)
+                )
+            self._epoch()
+            if self.incremental:
+                return
+            if self._should_stop():
+                break
+        else:
+            if n_epochs == settings.max_iter:
+                warnings.warn(
+                    f"{settings.name}: stochastic optimizer reached max_iter="
+                    f"{settings.max_iter} epochs and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=7,  # the user's fit() call, through _fit_context
+                )
+
+    def _epoch(self):
+        """One pass over the shuffled mini-batches; records loss and gradient norms."""
+        X, Y, sw, state, settings = self.X, self.Y, self.sw, self.state, self.settings
+        n = X.shape[0]
+        order = self.rng.permutation(n) if settings.shuffle else np.arange(n)
+        buffer = np.empty((self.batch_size, X.shape[1]), dtype=state.coefs[0].dtype)
+        loss_sum, weight_sum = 0.0, 0.0
+        norm_sum = np.zeros(len(state.coefs))
+        dropout_rng = self.rng if settings.dropout or settings.input_dropout else None
+        batches = list(gen_batches(n, self.batch_size))
+        grads = self.net.coef_grads + self.net.intercept_grads  # refilled by backward
+        loss = settings.objective.loss
+        for batch in batches:
+            rows = order[batch]
+            xb = _take_rows(X, rows, buffer)
+            yb = Y[rows]
+            wb = None if sw is None else sw[rows]
+            acts = self.net.forward(xb, random_state=dropout_rng)
+            batch_weight = self.net.backward(xb, acts, yb, wb)
+            loss_sum += batch_weight * loss(acts[-1], yb, wb, state.coefs, settings.alpha)
+            weight_sum += batch_weight
+            squared_norms = state.optimizer.step(grads, state.step_size)
+            norm_sum += np.sqrt(squared_norms[: len(state.coefs)])
+        state.t += n
+        state.n_iter += 1
+        epoch_loss = loss_sum / max(weight_sum, np.finfo(float).tiny)
+        self._check_finite(epoch_loss)
+        state.loss_curve.append(epoch_loss)
+        state.gradient_norms.append(list(norm_sum / len(batches)))
+        if settings.verbose:
+            print(f"[{settings.name}] epoch {state.n_iter}, loss {epoch_loss:.6f}")
+
+    def _check_finite(self, loss):
+        state = self.state
+        finite = np.isfinite(loss) and all(
+            np.isfinite(a.sum()) for a in state.coefs + state.intercepts
+        )
+        if not finite:
+            raise DivergenceError(
+                f"{self.settings.name} fine-tuning diverged at epoch {state.n_iter} (the "
+                "loss or the weights became NaN or infinite); reduce learning_rate_init "
+                f"(now {self.settings.learning_rate_init}) or scale the input. The "
+                "previous model, if any, is kept."
+            )
+
+    def _should_stop(self):
+        """Update the no-improvement count (scikit-learn's rule); True to stop."""
+        settings, state = self.settings, self.state
+        if self.early_stopping:
+            score = self._validation_score()
+            state.validation_scores.append(score)
+            improved = score >= self.best_score + settings.tol
+            self.no_improvement = 0 if improved else self.no_improvement + 1
+            if score > self.best_score:
+                self.best_score = score
+                self.best_params = (
+                    [W.copy() for W in state.coefs], [b.copy() for b in state.intercepts]
+                )
+        else:
+            loss = state.loss_curve[-1]
+            improved = loss <= self.best_loss - settings.tol
+            self.no_improvement = 0 if improved else self.no_improvement + 1
+            self.best_loss = min(self.best_loss, loss)
+        if self.no_improvement <= settings.n_iter_no_change:
+            return False
+        if settings.schedule == "adaptive" and state.step_size > 1e-6:
+            state.step_size /= 5.0
+            self.no_improvement = 0
+            if settings.verbose:
+                print(f"[{settings.name}] learning rate set to {state.step_size:g}")
+            return False
+        if settings.verbose:
+            print(f"[{settings.name}] no improvement of at least tol: stopping.")
+        return True
+
+    def _validation_score(self):
+        state, objective = self.state, self.settings.objective
+        predictor = Predictor(
+            state.coefs, state.intercepts, self.settings.activation,
+            objective.out_activation, self.X_val.dtype,
+        )
+        return float(objective.score(predictor(self.X_val), self.Y_val, self.sw_val))
+
+
+def previous_state(estimator, incremental):
+    """A :class:`TrainingState` holding copies of ``estimator``'s fitted state.
+
+    The copies keep the published arrays intact until the run succeeds; only
+    ``partial_fit`` continues the optimizer and the step size.
+    """
+    optimizer = copy.deepcopy(estimator._optimizer) if incremental else None
+    return TrainingState(
+        coefs=[W.copy() for W in estimator.coefs_],
+        intercepts=[b.copy() for b in estimator.intercepts_],
+        step_size=estimator._step_size if incremental else estimator.learning_rate_init,
+        optimizer=optimizer,
+        n_iter=estimator.n_iter_,
+        t=estimator.t_,
+        loss_curve=list(estimator.loss_curve_),
+        gradient_norms=[list(row) for row in estimator.gradient_norms_],
+        best_loss=estimator.best_loss_,
+        validation_scores=list(estimator.validation_scores_ or []),
+    )
+
+
+def _take_rows(X, rows, buffer):
+    """The rows ``X[rows]`` as a dense array, written into ``buffer`` when dense."""
+    if issparse(X):
+        return X[rows].toarray().astype(buffer.dtype, copy=False)
+    return np.take(X, rows, axis=0, out=buffer[: len(rows)])
