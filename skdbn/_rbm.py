@@ -20,6 +20,7 @@ from ._base import logistic, sample_bernoulli, sample_gaussian, softplus
 from ._cd import ContrastiveDivergence, RBMParameters
 from ._exceptions import DivergenceError
 from ._init import INITIALIZERS, initial_weights, make_generator
+from ._likelihood import _spawn, log_partition
 from ._utils import in_chunks, restore_on_error
 
 # Rows used to monitor the reconstruction error after each epoch.
@@ -101,6 +102,15 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         an int for reproducible results.
     verbose : int, default=0
         Print the reconstruction error after each epoch when positive.
+    n_ais_runs : int, default=100
+        Number of annealed importance sampling runs that estimate ``log Z``
+        for :meth:`score_samples` when the RBM is too large to enumerate.
+    n_ais_betas : int, default=14500
+        Number of intermediate distributions of each AIS run; the default is
+        Salakhutdinov and Murray's schedule (steps of 1e-3 up to beta = 0.5,
+        1e-4 up to 0.9, 1e-5 up to 1), and other values keep its shape. The
+        cost is about ``n_ais_runs * n_ais_betas`` Gibbs steps of one row
+        (about a minute for 784 x 500 units); fewer give a wider interval.
 
     Attributes
     ----------
@@ -125,6 +135,18 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Mean squared reconstruction error ``||v - E[v | h = P(h|v)]||^2 /
         n_features`` after each epoch, on up to 1000 evenly spaced rows of
         that epoch's data.
+    log_partition_ : float
+        ``log Z`` of the fitted model (in the units of ``X / visible_scale_``
+        for Gaussian units): exact when the hidden side, or for Bernoulli
+        units either side, has at most 20 units, else estimated by AIS from
+        the base-rate model of the training data. Computed on first access
+        (or first :meth:`score_samples`) and kept until the next ``fit`` or
+        ``partial_fit``; reproducible given ``random_state``.
+    log_partition_interval_ : tuple of float
+        ``(low, high)`` around ``log_partition_``: ``log(mean(w) -/+ 3
+        std(w) / sqrt(n_ais_runs))`` of the AIS importance weights ``w``, or
+        ``(log Z, log Z)`` when exact. The interval of a mean log-likelihood
+        is ``score(X)`` minus ``(high - log Z, low - log Z)``.
     persistent_chains_ : ndarray of shape (batch_size, n_components)
         Hidden states of the persistent chains; only when ``method="pcd"``.
     n_features_in_ : int
@@ -182,6 +204,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "n_ais_runs": [Interval(Integral, 1, None, closed="left")],
+        "n_ais_betas": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -202,6 +226,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         shuffle=True,
         random_state=None,
         verbose=0,
+        n_ais_runs=100,
+        n_ais_betas=14500,
     ):
         self.n_components = n_components
         self.init = init
@@ -218,6 +244,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.shuffle = shuffle
         self.random_state = random_state
         self.verbose = verbose
+        self.n_ais_runs = n_ais_runs
+        self.n_ais_betas = n_ais_betas
 
     # ------------------------------------------------------------------ fit
 
@@ -295,6 +323,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.visible_ = self._choose_visible(X)
         self._check_visible_range(X)
         self._rng = make_generator(self.random_state)
+        self._sampling_rng, self._ais_rng = _spawn(self._rng, 2)
         n_features, dtype = X.shape[1], X.dtype
         weights = initial_weights(
             self.init, n_features, self.n_components, self._rng,
@@ -309,6 +338,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             np.zeros(self.n_components, dtype=dtype),
             _initial_visible_bias(mean, self.visible_, self.visible_scale_),
         )
+        # The base-rate model of AIS: the data's log-odds or scaled means.
+        self._base_visible_bias = self._params.intercept_visible.copy()
         self.n_iter_ = 0
         self.loss_curve_ = []
         if self.method == "pcd":
@@ -384,6 +415,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.components_ = params.components
         self.intercept_hidden_ = params.intercept_hidden
         self.intercept_visible_ = params.intercept_visible
+        self._log_partition_cache = {}  # new parameters, new log Z
 
     # ----------------------------------------------------- input checking
 
@@ -519,6 +551,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def gibbs(self, X, n_steps=1, random_state=None):
         """Run ``n_steps`` steps of block Gibbs sampling ``v -> h -> v`` from ``X``.
 
+        Like :meth:`sample`, successive calls continue one random stream, so
+        they return fresh samples; the stream starts again at each ``fit``.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -526,7 +561,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         n_steps : int, default=1
             Number of Gibbs steps.
         random_state : int, RandomState instance, Generator or None, default=None
-            Seeds the sampling; None uses the estimator's ``random_state``.
+            Seeds this call only; None continues the estimator's sampling
+            stream, which the fit seeded from ``random_state``.
 
         Returns
         -------
@@ -537,7 +573,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         X = self._validate_transform_input(X)
         x = self._scaled(X)
         x = x.toarray() if issparse(x) else np.array(x)
-        rng = make_generator(self.random_state if random_state is None else random_state)
+        rng = self._sampler(random_state)
         for _ in range(int(n_steps)):
             x = self._sample_visible(self._sample_hidden(x, rng), rng)
         return self._unscale(x)
@@ -546,7 +582,10 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """Draw visible samples from the model by a long Gibbs chain.
 
         Each chain starts from uniformly random hidden states and runs
-        ``n_steps`` Gibbs steps.
+        ``n_steps`` Gibbs steps. Successive calls continue one random stream
+        (so two calls give different samples, as ``BernoulliRBM.gibbs`` does
+        since scikit-learn issue 4227); a model refitted with the same
+        ``random_state`` repeats the same sequence of samples.
 
         Parameters
         ----------
@@ -558,7 +597,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Return ``E[v | h]`` of the last hidden state (smoother pictures)
             instead of a sample of ``v``.
         random_state : int, RandomState instance, Generator or None, default=None
-            Seeds the chains; None uses the estimator's ``random_state``.
+            Seeds this call only; None continues the estimator's sampling
+            stream.
 
         Returns
         -------
@@ -566,7 +606,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Samples in input units.
         """
         check_is_fitted(self)
-        rng = make_generator(self.random_state if random_state is None else random_state)
+        rng = self._sampler(random_state)
         dtype = self.components_.dtype
         h = sample_bernoulli(np.full((n_samples, self.n_components), 0.5, dtype), rng)
         for _ in range(int(n_steps) - 1):
@@ -575,6 +615,14 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         if not mean:
             v = self._sample_visible_from_mean(v, rng)
         return self._unscale(v)
+
+    def _sampler(self, random_state):
+        """A generator for this call, or the fitted sampling stream (continued)."""
+        if random_state is not None:
+            return make_generator(random_state)
+        if not hasattr(self, "_sampling_rng"):  # a model pickled before the stream existed
+            self._sampling_rng = make_generator(self.random_state)
+        return self._sampling_rng
 
     def _sample_hidden(self, x, rng):
         return sample_bernoulli(self._mean_hiddens(x), rng)
@@ -604,12 +652,13 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return in_chunks(lambda chunk: self._free_energy(self._scaled(chunk)), X, 1)
 
     def score_samples(self, X):
-        """Negative free energy ``-F(v)``: the log of the unnormalised probability.
+        """Log-likelihood ``log p(v) = -F(v) - log Z`` of each row, in nats.
 
-        ``log p(v) = -F(v) - log Z``, where the partition function ``Z`` is the
-        same for every row, so this ranks rows by likelihood exactly. It is
-        deterministic and does not depend on the other rows of ``X`` (unlike
-        the stochastic pseudo-likelihood of ``BernoulliRBM.score_samples``).
+        For Gaussian units it is the log-density of ``X`` itself, in input
+        units: the density of ``x = X / visible_scale_`` minus
+        ``sum(log(visible_scale_))``. ``log Z`` is :attr:`log_partition_`
+        (exact for small RBMs, else estimated by AIS once per fitted model), so
+        each row's score is deterministic and independent of the other rows.
 
         Parameters
         ----------
@@ -619,9 +668,64 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            ``-F(v)`` per row.
+            ``log p(v)`` per row, same dtype as ``X``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skdbn import RBMTransformer
+        >>> X = (load_digits().data > 7).astype(float)
+        >>> rbm = RBMTransformer(n_components=16, n_iter=5, random_state=0).fit(X)
+        >>> bool(rbm.score_samples(X[:3]).max() < 0)
+        True
         """
-        return -self.free_energy(X)
+        X = self._validate_transform_input(X)
+        log_norm = self.log_partition_ + float(np.log(self.visible_scale_).sum())
+        F = in_chunks(lambda chunk: self._free_energy(self._scaled(chunk)), X, 1)
+        F += log_norm
+        return np.negative(F, out=F)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood ``log p(v)`` of the rows of ``X``, in nats.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Visible vectors.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            The mean of :meth:`score_samples`.
+        """
+        return float(np.mean(self.score_samples(X), dtype=np.float64))
+
+    @property
+    def log_partition_(self):
+        """``log Z`` of the fitted model (see the class Attributes)."""
+        return self._log_partition()[0]
+
+    @property
+    def log_partition_interval_(self):
+        """``(low, high)`` interval of ``log_partition_`` (see the class Attributes)."""
+        return self._log_partition()[1]
+
+    def _log_partition(self):
+        """Compute ``log Z`` once per fitted state and AIS setting."""
+        check_is_fitted(self)
+        key = (self.n_ais_runs, self.n_ais_betas)
+        cache = self.__dict__.setdefault("_log_partition_cache", {})
+        if key not in cache:
+            cache[key] = log_partition(
+                self.components_, self.intercept_visible_, self.intercept_hidden_,
+                visible=self.visible_, base_visible_bias=self._base_visible_bias,
+                n_runs=self.n_ais_runs, n_betas=self.n_ais_betas,
+                # A copy: every computation starts from the same state.
+                random_state=copy.deepcopy(self._ais_rng),
+            )
+        return cache[key]
 
     @property
     def _n_features_out(self):

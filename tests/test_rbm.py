@@ -144,7 +144,9 @@ def test_free_energy_and_score_samples_by_hand(visible):
         _free_energy_by_enumeration(rbm, x, visible == "gaussian"),
         rtol=1e-10,
     )
-    np.testing.assert_allclose(rbm.score_samples(X), -expected, rtol=1e-10)
+    # score_samples normalises by Z and, for Gaussian units, by the scaling of X.
+    log_norm = rbm.log_partition_ + np.log(rbm.visible_scale_).sum()
+    np.testing.assert_allclose(rbm.score_samples(X), -expected - log_norm, rtol=1e-10)
 
 
 def test_score_samples_deterministic_and_independent_of_batch():
@@ -188,7 +190,8 @@ def _exact_mean_log_likelihood(rbm, V):
     neg_energy = (all_v @ b)[:, None] + (all_h @ c)[None, :] + all_v @ W.T @ all_h.T
     log_z = logsumexp(neg_energy)
     log_unnormalised = logsumexp(neg_energy, axis=1)  # -F(v) of every v
-    np.testing.assert_allclose(rbm.score_samples(all_v), log_unnormalised, rtol=1e-10)
+    np.testing.assert_allclose(-rbm.free_energy(all_v), log_unnormalised, rtol=1e-10)
+    np.testing.assert_allclose(rbm.log_partition_, log_z, rtol=1e-10)
     index = (V @ 2 ** np.arange(n_visible)[::-1]).astype(int)  # row of all_v
     return log_unnormalised[index].mean() - log_z
 
@@ -765,7 +768,8 @@ def test_gibbs_is_binary_and_reproducible():
     V = rbm.gibbs(X, n_steps=3)
     assert V.shape == X.shape
     assert set(np.unique(V)) == {0.0, 1.0}
-    np.testing.assert_array_equal(rbm.gibbs(X, n_steps=3), V)  # estimator's seed
+    # The estimator's stream continues (tests/test_likelihood.py); a seed repeats.
+    assert not np.array_equal(rbm.gibbs(X, n_steps=3), V)
     np.testing.assert_array_equal(
         rbm.gibbs(X, n_steps=3, random_state=5), rbm.gibbs(X, n_steps=3, random_state=5)
     )
@@ -799,8 +803,9 @@ def test_sample_shape_values_and_reproducibility():
     V = rbm.sample(7, n_steps=20)
     assert V.shape == (7, 64)
     assert set(np.unique(V)) <= {0.0, 1.0}
-    np.testing.assert_array_equal(rbm.sample(7, n_steps=20), V)
-    assert not np.array_equal(rbm.sample(7, n_steps=21), V)
+    np.testing.assert_array_equal(
+        rbm.sample(7, n_steps=20, random_state=3), rbm.sample(7, n_steps=20, random_state=3)
+    )
     means = rbm.sample(4, n_steps=5, mean=True, random_state=1)
     assert means.shape == (4, 64)
     assert ((means > 0) & (means < 1)).all()

@@ -93,15 +93,15 @@ show(rbm.inverse_transform(rbm.persistent_chains_), "The 10 persistent chains of
 # %%
 # How likely is an image?
 # -----------------------
-# :meth:`~skdbn.RBMTransformer.score_samples` returns the negative free energy
-# :math:`-F(v)`, the log-probability up to a constant shared by all images.
-# Real digits score far higher than random pixels with the same number of
-# pixels switched on.
+# :meth:`~skdbn.RBMTransformer.score_samples` returns the log-probability
+# :math:`\log p(v) = -F(v) - \log Z` in nats, with :math:`\log Z` estimated
+# once by annealed importance sampling. Real digits score far higher than
+# random pixels with the same number of pixels switched on.
 noise = rng.permuted(X[:500], axis=1)  # each image's pixels shuffled
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.hist(rbm.score_samples(X[:500]), bins=30, alpha=0.7, label="digits")
 ax.hist(rbm.score_samples(noise), bins=30, alpha=0.7, label="shuffled pixels")
-ax.set_xlabel("score_samples (negative free energy)")
+ax.set_xlabel("score_samples: log p(v) in nats")
 ax.set_ylabel("number of images")
 ax.legend()
 fig.tight_layout()
