@@ -1,6 +1,6 @@
 """``python -m skdbn``: the command line, as the ``skdbn`` console script."""
 
-from ._cli import main
+from .compare import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -10,8 +10,11 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from skdbn import DBNClassifier
-from skdbn._cli import _pick_filters, _Progress, load_data, main, run_comparison
+from skdbn import DBNClassifier, DivergenceError
+from skdbn.compare import Settings, load_data, main, run_comparison
+from skdbn.compare.cli import _ParserExit, build_parser
+from skdbn.compare.plot import _pick_filters
+from skdbn.compare.progress import Progress
 
 # A run of eight configurations x one seed that takes about a second.
 TINY = [
@@ -242,14 +245,72 @@ def test_real_valued_features_are_min_max_scaled_per_split():
         run_comparison(
             X,
             y[:150],
-            hidden_layer_sizes=(6,),
-            n_epochs=1,
-            n_pretrain_epochs=1,
-            n_seeds=1,
+            Settings(hidden_layer_sizes=(6,), epochs=1, pretrain_epochs=1, seeds=1),
         )
     )
     assert len(records) == 8
     assert all(not r["diverged"] and 0 <= r["accuracy"] <= 1 for r in records)
+
+
+def test_the_run_prints_nothing_and_keeps_every_pretrained_fits_filters(capsys):
+    X, y = load_digits(return_X_y=True)
+    settings = Settings(hidden_layer_sizes=(5,), epochs=1, pretrain_epochs=1, seeds=2)
+    records = list(run_comparison(X[:150] / 16, y[:150], settings))
+    assert capsys.readouterr() == ("", "")
+    pretrained = [r for r in records if r["pretrain"]]
+    assert sorted({r["seed"] for r in pretrained}) == [0, 1]
+    assert all(r["filters"].shape == (5, 64) for r in pretrained)
+    assert all(r["filters"] is None for r in records if not r["pretrain"])
+
+
+def test_settings_are_the_one_source_of_the_defaults(capsys):
+    settings = Settings(epochs=7, hidden_layer_sizes=(9, 4), init_scale=0.3)
+    parser = build_parser(settings)
+    args = parser.parse_args(["compare"])
+    assert (args.epochs, args.hidden_layer_sizes, args.init_scale) == (7, (9, 4), 0.3)
+    with pytest.raises(_ParserExit):
+        parser.parse_args(["compare", "--help"])
+    text = capsys.readouterr().out
+    assert "(default: 7)" in text and "(default: 9 4)" in text
+    clf = settings.classifier("random", True, seed=3)
+    assert (clf.max_iter, clf.hidden_layer_sizes, clf.init_scale) == (7, (9, 4), 0.3)
+    assert clf.rbm.hidden_stats == settings.rbm_hidden_stats
+
+
+def fail_fine_tuning(monkeypatch, error):
+    """Make every ``DBNClassifier.partial_fit`` raise ``error``."""
+
+    def partial_fit(self, *args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(DBNClassifier, "partial_fit", partial_fit)
+
+
+def test_a_divergence_error_becomes_a_row(capsys, monkeypatch):
+    fail_fine_tuning(monkeypatch, DivergenceError("the loss is nan"))
+    status, out, _ = run(capsys, *TINY, "--quiet", "--no-plot")
+    assert status == 0 and out.count("(1 diverged)") == 8
+
+
+def test_other_value_errors_are_not_taken_for_divergence(monkeypatch):
+    # The type decides, not the words: this message says "diverged".
+    fail_fine_tuning(monkeypatch, ValueError("diverged on purpose"))
+    X, y = load_digits(return_X_y=True)
+    with pytest.raises(ValueError, match="on purpose"):
+        next(run_comparison(X[:100] / 16, y[:100], Settings(seeds=1)))
+
+
+def test_matplotlib_is_imported_only_to_draw(tmp_path):
+    code = (
+        "import sys\n"
+        "from skdbn.compare import main\n"
+        f"main({[*TINY, '--no-plot', '--quiet']!r})\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def test_divergence_is_a_row_not_a_crash(capsys):
@@ -346,7 +407,7 @@ def test_error_in_a_real_process(tmp_path):
 def test_progress_bar_on_a_terminal(monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # the bar is cut to the terminal's width
     stream = io.StringIO()
-    progress = _Progress(stream, n_fits=2, n_seeds=1, n_epochs=4, tty=True)
+    progress = Progress(stream, n_fits=2, n_seeds=1, n_epochs=4, tty=True)
     progress.start(0, "xavier", True, 0)
     progress.epoch(2, 0.5)
     text = stream.getvalue()
@@ -358,7 +419,7 @@ def test_progress_bar_on_a_terminal(monkeypatch):
 
 def test_plain_progress_lines_are_throttled():
     stream = io.StringIO()
-    progress = _Progress(
+    progress = Progress(
         stream, n_fits=1, n_seeds=1, n_epochs=3, tty=False, interval=60
     )
     progress.start(0, "he", False, 0)

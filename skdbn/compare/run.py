@@ -1,0 +1,156 @@
+"""The experiment of ``skdbn compare``: every configuration over the seeds.
+
+:func:`run_comparison` yields one record per fit and prints nothing; whoever
+consumes it decides what to show. It reports its progress to an optional
+observer with three methods, ``start(index, init, pretrain, seed)``,
+``epoch(epoch, loss)`` and ``finish(record)``.
+"""
+
+import time
+import warnings
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from .._exceptions import DivergenceError
+from .data import make_splits, one_line, split
+from .settings import DEFAULTS, INITS
+
+
+def configurations():
+    """The (init, pretrain) pairs of the comparison, in run order."""
+    return [(init, pretrain) for init in INITS for pretrain in (False, True)]
+
+
+def label(init, pretrain):
+    """The name of a configuration, e.g. ``"zero + pretraining"``."""
+    return f"{init} + pretraining" if pretrain else init
+
+
+def run_comparison(X, y, settings=DEFAULTS, *, observer=None):
+    """Train every configuration over the seeds, one record per fit.
+
+    For each ``init`` in zero, random, xavier and he, with ``pretrain`` off
+    and on, and for each seed ``s``, ``settings.classifier(init, pretrain, s)``
+    is trained on the ``s``-th stratified split (shared by all
+    configurations) one epoch per :meth:`~skdbn.DBNClassifier.partial_fit`
+    call, and scored on its test part. The data are checked and split at
+    once; the fits run as the returned iterator is consumed, so the caller
+    keeps the finished records if it is interrupted.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Features; min-max scaled to [0, 1] on each training split unless they
+        already lie in [0, 1].
+    y : array-like of shape (n_samples,)
+        Class labels, at least 2 per class.
+    settings : Settings, default=DEFAULTS
+        The network, the budgets and the number of seeds.
+    observer : object or None, default=None
+        Receives ``start(index, init, pretrain, seed)``, ``epoch(epoch,
+        loss)`` and ``finish(record)`` calls.
+
+    Returns
+    -------
+    records : iterator of dict
+        One dict per fit, configuration by configuration: ``init``,
+        ``pretrain``, ``seed``, ``accuracy``, ``final_loss``,
+        ``first_layer_gradient_norm``, ``fit_time``, ``pretraining_time``,
+        ``loss_curve`` (list of float), ``gradient_norms`` (ndarray of shape
+        (n_epochs, n_layers - 1)), ``filters`` (the first RBM's
+        ``components_`` of a pretrained fit, of shape (n_components,
+        n_features), else None), ``diverged`` (bool) and ``error`` (str or
+        None).
+
+    Raises
+    ------
+    ValueError
+        If a class has fewer than 2 samples or the split sizes are too small.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdbn.compare import Settings, run_comparison
+    >>> X, y = load_digits(return_X_y=True)
+    >>> settings = Settings(hidden_layer_sizes=(8,), epochs=2, pretrain_epochs=1, seeds=1)
+    >>> records = list(run_comparison(X[:200] / 16, y[:200], settings))
+    >>> len(records), records[0]["init"], len(records[0]["loss_curve"])
+    (8, 'zero', 2)
+    """
+    X = np.asarray(X, dtype=np.float32)
+    y = np.asarray(y)
+    splits = make_splits(y, settings.test_size, settings.seeds)
+    return _fits(X, y, splits, settings, observer or _Silent())
+
+
+def _fits(X, y, splits, settings, observer):
+    classes = np.unique(y)
+    scale = bool(X.min() < 0 or X.max() > 1)
+    index = 0
+    for init, pretrain in configurations():
+        for seed, (train, test) in enumerate(splits):
+            observer.start(index, init, pretrain, seed)
+            X_train, X_test = split(X, train, test, scale)
+            clf = settings.classifier(init, pretrain, seed)
+            record = _fit_one(clf, X_train, y[train], X_test, y[test], classes, observer)
+            record.update(init=init, pretrain=pretrain, seed=seed)
+            observer.finish(record)
+            index += 1
+            yield record
+
+
+def _fit_one(clf, X_train, y_train, X_test, y_test, classes, observer):
+    """Fine-tune ``clf`` epoch by epoch (pretraining in the first call); its record."""
+    # One BLAS thread: the mini-batch products are too small to gain from
+    # threads, and on a busy machine threads slow them down up to tenfold.
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        warnings.catch_warnings(),
+        np.errstate(all="ignore"),
+    ):
+        warnings.simplefilter("ignore")
+        start, error = time.perf_counter(), None
+        try:
+            for epoch in range(clf.max_iter):
+                clf.partial_fit(X_train, y_train, classes=None if epoch else classes)
+                observer.epoch(epoch + 1, clf.loss_curve_[-1])
+        except DivergenceError as exc:
+            error = one_line(exc)
+        fit_time = time.perf_counter() - start
+        accuracy = float(clf.score(X_test, y_test)) if error is None else None
+    return _record(clf, accuracy, fit_time, error)
+
+
+def _record(clf, accuracy, fit_time, error):
+    """What the table and the figure need of one fit."""
+    curve = list(getattr(clf, "loss_curve_", []))
+    norms = np.array(getattr(clf, "gradient_norms_", np.empty((0, 0))))
+    rbms = getattr(clf, "rbms_", [])
+    return {
+        "accuracy": accuracy,
+        "final_loss": float(curve[-1]) if curve else None,
+        "first_layer_gradient_norm": float(norms[0, 0]) if norms.size else None,
+        "fit_time": fit_time,
+        "pretraining_time": float(getattr(clf, "pretraining_time_", 0.0)),
+        "loss_curve": [float(v) for v in curve],
+        "gradient_norms": norms,
+        # Every pretrained fit keeps its first RBM's filters (n_components x
+        # n_features floats), so the figure can show any of them.
+        "filters": rbms[0].components_.copy() if rbms else None,
+        "diverged": error is not None,
+        "error": error,
+    }
+
+
+class _Silent:
+    """An observer that ignores everything."""
+
+    def start(self, index, init, pretrain, seed):
+        pass
+
+    def epoch(self, epoch, loss):
+        pass
+
+    def finish(self, record):
+        pass

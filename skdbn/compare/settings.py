@@ -1,0 +1,200 @@
+"""The settings of ``skdbn compare``: every default once, in one frozen object.
+
+:class:`Settings` is the single source of the comparison's defaults. The
+argument parser builds its options from the fields' metadata, the run builds
+its estimators with :meth:`Settings.classifier`, and the header, the JSON
+document and the figure title print what the object holds.
+"""
+
+import argparse
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+from .._dbn import DBNClassifier
+from .._rbm import RBMTransformer
+
+INITS = ("zero", "random", "xavier", "he")
+
+
+def _number(kind, low, *, low_open=False, high=None):
+    """An argparse type: a ``kind`` >= ``low`` (> if ``low_open``) and < ``high``."""
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        bad = value is None or not math.isfinite(value) or value < low
+        bad = bad or (low_open and value == low) or (high is not None and value >= high)
+        if bad:
+            bounds = f"{'>' if low_open else '>='} {low}" + (f" and < {high}" if high else "")
+            noun = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {noun} {bounds}, got {text!r}")
+        return value
+
+    return parse
+
+
+_COUNT = _number(int, 1)
+_POSITIVE = _number(float, 0, low_open=True)
+
+
+def _option(flag, help, *, experiment=True, **keywords):
+    """Field metadata: the command-line option (``help`` may use ``{default}``).
+
+    ``experiment`` marks the fields that change the results; they go into the
+    JSON document's ``settings``.
+    """
+    return {"flag": flag, "help": help, "experiment": experiment, "argparse": keywords}
+
+
+def _fixed():
+    """Field metadata of a setting with no command-line option."""
+    return {"flag": None, "experiment": True}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything ``skdbn compare`` needs to know, with its defaults.
+
+    Fields with a command-line option carry it in their metadata; the others
+    (the activation, the optimiser, the RBMs' hidden statistics) are fixed by
+    the method of the comparison (see ``skdbn compare --help``).
+
+    Examples
+    --------
+    >>> from skdbn.compare import Settings
+    >>> settings = Settings(hidden_layer_sizes=(32,), seeds=2)
+    >>> settings.epochs, settings.classifier("he", True, seed=1).solver
+    (30, 'sgd')
+    """
+
+    data: str | None = field(default=None, metadata=_option(
+        "--data", ".npz (arrays X, y) or .csv file; default: scikit-learn's digits. "
+        "Integer data > 1 (0-255 pixels) are divided by their maximum",
+        experiment=False, metavar="FILE"))
+    target: str | None = field(default=None, metadata=_option(
+        "--target", "label column of a .csv file (default: the last column)",
+        experiment=False, metavar="NAME"))
+    hidden_layer_sizes: tuple[int, ...] = field(default=(64, 64, 64), metadata=_option(
+        "--hidden", "hidden layer sizes (default: {default})", metavar="N", nargs="+",
+        type=_COUNT))
+    epochs: int = field(default=30, metadata=_option(
+        "--epochs", "fine-tuning epochs (default: {default})", metavar="N", type=_COUNT))
+    pretrain_epochs: int = field(default=10, metadata=_option(
+        "--pretrain-epochs", "RBM epochs per hidden layer (default: {default})",
+        metavar="N", type=_COUNT))
+    seeds: int = field(default=5, metadata=_option(
+        "--seeds", "number of seeds (default: {default})", metavar="N", type=_COUNT))
+    test_size: float = field(default=0.25, metadata=_option(
+        "--test-size", "test fraction of each split (default: {default})",
+        metavar="FRACTION", type=_number(float, 0, low_open=True, high=1)))
+    max_samples: int | None = field(default=None, metadata=_option(
+        "--max-samples", "use a stratified subsample of N rows (e.g. for MNIST)",
+        metavar="N", type=_number(int, 2)))
+    batch_size: int = field(default=32, metadata=_option(
+        "--batch-size", "fine-tuning mini-batch size (default: {default})",
+        metavar="N", type=_COUNT))
+    learning_rate: float = field(default=0.1, metadata=_option(
+        "--learning-rate", "fine-tuning SGD step size (default: {default})",
+        metavar="RATE", type=_POSITIVE))
+    init_scale: float = field(default=0.1, metadata=_option(
+        "--init-scale", "standard deviation of init='random' (default: {default})",
+        metavar="STD", type=_POSITIVE))
+    activation: str = field(default="logistic", metadata=_fixed())
+    solver: str = field(default="sgd", metadata=_fixed())
+    momentum: float = field(default=0.9, metadata=_fixed())
+    nesterovs_momentum: bool = field(default=True, metadata=_fixed())
+    rbm_hidden_stats: str = field(default="samples", metadata=_fixed())
+    output: str = field(default="skdbn-compare", metadata=_option(
+        "--output", "folder of the figure (default: ./{default}/)",
+        experiment=False, metavar="DIR"))
+    json: bool = field(default=False, metadata=_option(
+        "--json", "print the results as JSON", experiment=False, action="store_true"))
+    quiet: bool = field(default=False, metadata=_option(
+        "--quiet", "no progress on stderr", experiment=False, action="store_true"))
+    no_plot: bool = field(default=False, metadata=_option(
+        "--no-plot", "do not save the figure", experiment=False, action="store_true"))
+
+    def __post_init__(self):
+        object.__setattr__(
+            self, "hidden_layer_sizes", tuple(int(n) for n in self.hidden_layer_sizes)
+        )
+
+    def rbm(self):
+        """The RBM template that pretrains each hidden layer."""
+        return RBMTransformer(n_iter=self.pretrain_epochs, hidden_stats=self.rbm_hidden_stats)
+
+    def classifier(self, init, pretrain, seed):
+        """The :class:`~skdbn.DBNClassifier` of one fit of the comparison."""
+        return DBNClassifier(
+            self.hidden_layer_sizes,
+            init=init,
+            init_scale=self.init_scale,
+            pretrain=pretrain,
+            rbm=self.rbm(),
+            activation=self.activation,
+            solver=self.solver,
+            momentum=self.momentum,
+            nesterovs_momentum=self.nesterovs_momentum,
+            learning_rate_init=self.learning_rate,
+            batch_size=self.batch_size,
+            max_iter=self.epochs,
+            random_state=seed,
+        )
+
+    def experiment(self):
+        """The settings that change the results, as a JSON-ready dict."""
+        document = {}
+        for f in dataclasses.fields(self):
+            if f.metadata["experiment"]:
+                value = getattr(self, f.name)
+                document[f.name] = list(value) if isinstance(value, tuple) else value
+        return document
+
+    def non_defaults(self):
+        """The estimators' parameters this comparison sets away from their defaults.
+
+        ``init``, ``pretrain`` and ``random_state`` vary from fit to fit and
+        are left out.
+
+        Returns
+        -------
+        changed : dict
+            ``{"DBNClassifier": {name: value}, "RBMTransformer": {name: value}}``.
+        """
+        clf = self.classifier("xavier", True, seed=0)
+        varying = {"init", "pretrain", "random_state", "rbm"}
+        return {
+            "DBNClassifier": _changed(clf, DBNClassifier(), skip=varying),
+            "RBMTransformer": _changed(clf.rbm, RBMTransformer()),
+        }
+
+
+def _changed(estimator, reference, skip=()):
+    """The parameters of ``estimator`` that differ from those of ``reference``."""
+    ours, theirs = estimator.get_params(deep=False), reference.get_params(deep=False)
+    return {k: v for k, v in ours.items() if k not in skip and v != theirs[k]}
+
+
+DEFAULTS = Settings()
+
+
+def add_options(parser, defaults=DEFAULTS):
+    """Add one option per field of ``defaults`` that has a flag."""
+    for f in dataclasses.fields(defaults):
+        if f.metadata["flag"] is None:
+            continue
+        default = getattr(defaults, f.name)
+        shown = " ".join(map(str, default)) if isinstance(default, tuple) else default
+        keywords = dict(f.metadata["argparse"], dest=f.name, default=default)
+        parser.add_argument(
+            f.metadata["flag"], help=f.metadata["help"].format(default=shown), **keywords
+        )
+
+
+def from_arguments(namespace):
+    """The :class:`Settings` of a parsed command line."""
+    names = {f.name for f in dataclasses.fields(Settings)}
+    return Settings(**{k: v for k, v in vars(namespace).items() if k in names})
