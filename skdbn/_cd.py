@@ -40,6 +40,7 @@ of a step and already run near a core's peak, so the design is:
 import numpy as np
 from scipy.sparse import issparse
 
+from . import _blas
 from ._base import logistic, sample_bernoulli, sample_gaussian
 from ._threads import BlockRunner, blas_threads, even_slices
 
@@ -255,13 +256,13 @@ class ContrastiveDivergence:
 
     def _hidden_proba(self, v, out):
         """``P(h = 1 | v) = sigmoid(v W^T + c)``."""
-        np.matmul(v, self._WT, out=out)
+        _blas.matmul(v, self._WT, out=out)
         out += self.params.intercept_hidden
         return logistic(out, out=out)
 
     def _visible_mean(self, h, out):
         """``E[v | h] = sigmoid(h W + b)`` (Bernoulli) or ``h W + b`` (Gaussian)."""
-        np.matmul(h, self._WT.T, out=out)
+        _blas.matmul(h, self._WT.T, out=out)
         out += self.params.intercept_visible
         return out if self.gaussian else logistic(out, out=out)
 
@@ -312,7 +313,7 @@ class ContrastiveDivergence:
     def _update_weights(self, b, cols):
         """Step the weights of the visible units ``cols`` (rows of ``W^T``)."""
         grad = self._grad_WT[cols]
-        np.matmul(self._V[: 2 * b, cols].T, self._H[: 2 * b], out=grad)
+        _blas.matmul(self._V[: 2 * b, cols].T, self._H[: 2 * b], out=grad)
         velocity = self.params.velocity[0].T[cols]  # same layout as W^T
         self._step(self._WT[cols], velocity, grad, self.weight_decay)
 
@@ -320,7 +321,7 @@ class ContrastiveDivergence:
         """Step both biases: their gradients are sums of the scaled rows."""
         p = self.params
         grad_c = np.sum(self._H[: 2 * b], axis=0, out=self._grad_c)
-        grad_b = np.matmul(coef, self._V[: 2 * b], out=self._grad_b)
+        grad_b = _blas.matmul(coef, self._V[: 2 * b], out=self._grad_b)
         self._step(p.intercept_hidden, p.velocity[1], grad_c, 0.0)
         self._step(p.intercept_visible, p.velocity[2], grad_b, 0.0)
 

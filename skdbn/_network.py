@@ -9,8 +9,8 @@ by the batch's total weight, as in scikit-learn.
 """
 
 import numpy as np
-from scipy.linalg.blas import get_blas_funcs
 
+from . import _blas
 from ._base import ACTIVATIONS, DERIVATIVES, softmax
 
 
@@ -77,7 +77,9 @@ class FeedForward:
         self._input_mask = np.empty(input_shape, dtype)
         self._input_copy = np.empty(input_shape, dtype)
         self._dropped_input = None
-        self._gemm = get_blas_funcs("gemm", dtype=dtype)
+        # Where the penalty term ``penalty * W`` is formed before it is added
+        # to the gradient (numpy's matmul cannot accumulate into its output).
+        self._penalty_grads = [np.empty_like(W) for W in coefs] if alpha else []
 
     def forward(self, X, out=None, random_state=None):
         """Activations of every layer for the batch ``X`` (last: probabilities).
@@ -97,7 +99,7 @@ class FeedForward:
             X = self._dropped_input = dropped
         a = X
         for layer, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-            z = _product(self._gemm, a, W, acts[layer])
+            z = _blas.matmul(a, W, out=acts[layer])
             z += b
             if layer == len(self.coefs) - 1:
                 a = self._output(z, out=z)
@@ -147,18 +149,15 @@ class FeedForward:
 
     def _layer_grads(self, layer, inputs, delta, penalty):
         """``dL/dW = inputs^T delta + penalty W`` and ``dL/db = sum(delta)``."""
-        grad = self.coef_grads[layer]
+        grad = _blas.matmul(inputs.T, delta, out=self.coef_grads[layer])
         if penalty:
-            # Penalty first, then gemm adds the product onto it (beta=1):
-            # no temporary and one pass over the weights fewer than ``+=``.
-            np.multiply(self.coefs[layer], penalty, out=grad)
-        _product(self._gemm, inputs.T, delta, grad, beta=1.0 if penalty else 0.0)
+            grad += np.multiply(self.coefs[layer], penalty, out=self._penalty_grads[layer])
         np.sum(delta, axis=0, out=self.intercept_grads[layer])
 
     def _backprop_delta(self, layer, delta, activation):
         """``delta_{l-1} = (delta_l W_l^T) * f'(a_{l-1})`` (times the dropout mask)."""
         n = delta.shape[0]
-        prev = _product(self._gemm, delta, self.coefs[layer].T, self._deltas[layer - 1][:n])
+        prev = _blas.matmul(delta, self.coefs[layer].T, out=self._deltas[layer - 1][:n])
         if self._masks:
             prev *= self._masks[layer - 1]
             # The stored activation is f(z) / keep on kept units; the
@@ -170,7 +169,7 @@ class FeedForward:
         """Output for ``X`` (no dropout), allocating new arrays."""
         a = X
         for layer, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-            z = a @ W
+            z = _blas.matmul(a, W)
             z += b
             last = layer == len(self.coefs) - 1
             a = self._output(z, out=z) if last else ACTIVATIONS[self.activation](z, out=z)
@@ -202,52 +201,6 @@ def _drop(a, mask, rate, random_state):
     mask *= 1.0 / keep
     a *= mask
     return mask
-
-
-def _product(gemm, a, b, out, *, beta=0.0):
-    """``out = a @ b + beta * out`` in place, by one BLAS ``gemm`` call.
-
-    numpy's ``matmul`` can neither accumulate into ``out`` nor scale it, so
-    ``grad = penalty * W + X^T delta`` would cost a temporary and an extra
-    pass over the weights. BLAS is column-major: the C-ordered ``out`` is the
-    column-major ``out.T = b.T @ a.T``, and the transpose of a C-ordered
-    operand is a column-major one, so nothing is copied (a transposed view,
-    e.g. ``X.T``, goes in as is with gemm's ``trans`` flag).
-
-    One BLAS library does all the products of the training loop: numpy and
-    scipy each bundle their own OpenBLAS, and switching between their thread
-    pools from one product to the next leaves each pool's idle threads
-    spinning on the cores the other needs (measured with 2 threads on an idle
-    2-core machine: numpy's ``matmul`` for the plain products and this gemm
-    for the gradients made fine-tuning 5 times slower than this gemm alone).
-
-    Threads of our own (:mod:`skdbn._threads`, as the RBM trainer uses) were
-    tried here too: row blocks for the forward and backward passes, blocks of
-    the gradients and of the Adam update, BLAS single-threaded. Measured
-    against this design with 2 threads on an idle machine, same process
-    order alternated: 20 % slower on 784-500-500-10 and 5 % slower on
-    784-500-500-2000-10. A step at batch 100 is largely bound by memory
-    bandwidth (every weight is read twice and its gradient written once, and
-    Adam then streams weights, gradients and both moments: about 45 MB per
-    step for 1.7 million weights), so a second thread gains little, and
-    50-row products run slower per flop than 100-row ones.
-    """
-    left, trans_left = _column_major(b)
-    right, trans_right = _column_major(a)
-    result = gemm(1.0, left, right, beta=beta, c=out.T, overwrite_c=True,
-                  trans_a=trans_left, trans_b=trans_right)
-    if not np.may_share_memory(result, out):  # gemm had to copy ``out``
-        out[...] = result.T
-    return out
-
-
-def _column_major(x):
-    """``(y, trans)``: a column-major ``y`` with ``op(y) = x.T`` (``y.T`` if trans)."""
-    if x.flags.c_contiguous:
-        return x.T, False
-    if x.flags.f_contiguous:
-        return x, True
-    return np.ascontiguousarray(x).T, False
 
 
 def cross_entropy(proba, y_onehot, sample_weight, coefs, alpha):
@@ -304,8 +257,8 @@ def _penalised_mean(per_row, sample_weight, coefs, alpha):
     """``(sum_i w_i per_row_i + alpha / 2 * sum ||W||^2) / sum_i w_i``."""
     total = float(len(per_row) if sample_weight is None else sample_weight.sum())
     total = max(total, np.finfo(per_row.dtype).tiny)
-    data = float(per_row.sum() if sample_weight is None else np.dot(per_row, sample_weight))
+    data = float(per_row.sum()) if sample_weight is None else _blas.dot(per_row, sample_weight)
     # Skipped at alpha=0: called once per training batch, the sum would be a
     # pass over every weight for nothing.
-    penalty = 0.5 * alpha * sum(float(np.vdot(W, W)) for W in coefs) if alpha else 0.0
+    penalty = 0.5 * alpha * sum(_blas.squared_norm(W) for W in coefs) if alpha else 0.0
     return (data + penalty) / total

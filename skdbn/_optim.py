@@ -32,6 +32,8 @@ import math
 
 import numpy as np
 
+from . import _blas
+
 # Bytes per block of each array: the 4 arrays of an Adam block (65,536 float32
 # each) take 1 MiB, inside a core's L2 cache, and a block is long enough for
 # numpy's per-call overhead (about a microsecond) not to matter. Measured on
@@ -113,7 +115,7 @@ class SGD:
 
     def _update(self, param, grad, velocity, learning_rate):
         """One block; returns the block's squared gradient norm."""
-        squared_norm = float(np.vdot(grad, grad))
+        squared_norm = _blas.squared_norm(grad)
         grad *= learning_rate
         velocity *= self.momentum
         velocity -= grad
@@ -191,7 +193,7 @@ class Adam:
         """One block: ``M <- b1 M + g``, ``V <- b2 V + g^2``, then
         ``p <- p - step M / (sqrt(V) + eps_V)``; ``grad`` is the scratch space.
         Returns the block's squared gradient norm."""
-        squared_norm = float(np.vdot(grad, grad))  # 2.5 times faster than a sum of g^2
+        squared_norm = _blas.squared_norm(grad)  # 2.5 times faster than a sum of g^2
         m *= self.beta_1
         m += grad
         v *= self.beta_2

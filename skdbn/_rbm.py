@@ -13,9 +13,9 @@ from sklearn.base import (
 )
 from sklearn.utils import check_array, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from . import _blas
 from ._base import logistic, sample_bernoulli, sample_gaussian, softplus
 from ._cd import ContrastiveDivergence, RBMParameters
 from ._exceptions import DivergenceError
@@ -463,13 +463,13 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def _mean_hiddens(self, X):
         """``P(h = 1 | v) = sigmoid(x W^T + c)`` for already scaled ``x``."""
         W = self.components_.astype(X.dtype, copy=False)
-        p = safe_sparse_dot(X, W.T, dense_output=True)
+        p = _blas.matmul(X, W.T)
         p += self.intercept_hidden_
         return logistic(p, out=p)
 
     def _mean_visibles(self, h):
         """``E[x | h]``: ``sigmoid(h W + b)`` or ``h W + b`` (scaled units)."""
-        v = h @ self.components_.astype(h.dtype, copy=False)
+        v = _blas.matmul(h, self.components_.astype(h.dtype, copy=False))
         v += self.intercept_visible_
         return v if self.visible_ == "gaussian" else logistic(v, out=v)
 
@@ -482,13 +482,13 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def _free_energy(self, x):
         """``F(v) = -b.x - sum_j softplus(c_j + W_j.x)`` (Bernoulli) or
         ``||x - b||^2 / 2 - sum_j softplus(c_j + W_j.x)`` (Gaussian)."""
-        pre = safe_sparse_dot(x, self.components_.T.astype(x.dtype, copy=False), dense_output=True)
+        pre = _blas.matmul(x, self.components_.T.astype(x.dtype, copy=False))
         pre += self.intercept_hidden_
         hidden_term = softplus(pre).sum(axis=1)
         if self.visible_ == "gaussian":
             diff = x - self.intercept_visible_
             return 0.5 * np.einsum("ij,ij->i", diff, diff) - hidden_term
-        return -np.asarray(safe_sparse_dot(x, self.intercept_visible_)).ravel() - hidden_term
+        return -_blas.matmul(x, self.intercept_visible_).ravel() - hidden_term
 
     def _divergence_limit(self, X):
         """Largest sane reconstruction error on ``X``, see ``_DIVERGENCE_FACTOR``."""
@@ -775,12 +775,12 @@ def _feature_moments(X, sample_weight):
             return X.mean(axis=0), X.std(axis=0)
         sample_weight = np.ones(X.shape[0], dtype=X.dtype)
     w = sample_weight / max(float(sample_weight.sum()), np.finfo(X.dtype).tiny)
-    mean = np.asarray(safe_sparse_dot(w, X)).ravel().astype(X.dtype)
+    mean = _blas.matmul(w, X).ravel().astype(X.dtype)
     if issparse(X):
         # E[x^2] - E[x]^2: no dense centred copy of a sparse X.
-        var = np.maximum(np.asarray(safe_sparse_dot(w, X.multiply(X))).ravel() - mean**2, 0)
+        var = np.maximum(_blas.matmul(w, X.multiply(X)).ravel() - mean**2, 0)
     else:
-        var = w @ np.square(X - mean)
+        var = _blas.matmul(w, np.square(X - mean))
     return mean, np.sqrt(var).astype(X.dtype)
 
 

@@ -16,7 +16,7 @@ instead. The blocks depend only on the problem's sizes, never on the number
 of threads, so results are identical for any thread count.
 
 (The DBN's fine-tuning keeps BLAS's threads: the same scheme measured 5 to
-20 % slower there; see ``_network._product``.)
+20 % slower there.)
 """
 
 from collections import deque

@@ -1,0 +1,62 @@
+"""Every matrix product and BLAS reduction of skdbn, through numpy's BLAS only.
+
+numpy and SciPy each bundle their own OpenBLAS, each with its own thread pool.
+A loop that calls both leaves one pool's idle threads spinning on the cores
+the other pool needs: float64 fine-tuning that mixed SciPy's ``gemm`` with
+numpy's ``vdot`` ran 8 times slower than ``MLPClassifier`` on 2 cores. So the
+training loops and prediction call BLAS only through this module, and this
+module only calls numpy, the library scikit-learn uses too: one pool, which
+``threadpoolctl`` or ``OPENBLAS_NUM_THREADS`` limits as users expect.
+``tests/test_blas.py`` fails if another module calls BLAS itself.
+"""
+
+import numpy as np
+from scipy.sparse import issparse
+
+
+def matmul(a, b, out=None):
+    """``a @ b`` as a dense array, into ``out`` when given; either may be sparse.
+
+    Transposed views (``X.T``) go to BLAS as they are, without a copy. A
+    sparse operand is multiplied by SciPy's sparse kernels, which are not BLAS.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdbn._blas import matmul
+    >>> matmul(np.ones((2, 3)), np.ones((3, 1))).ravel()
+    array([3., 3.])
+    """
+    if issparse(a) or issparse(b):
+        product = np.asarray(a @ b)
+        if out is None:
+            return product
+        out[...] = product
+        return out
+    return np.matmul(a, b, out=out)
+
+
+def dot(a, b):
+    """Inner product of two 1-D arrays, as a Python float.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdbn._blas import dot
+    >>> dot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    11.0
+    """
+    return float(np.dot(a, b))
+
+
+def squared_norm(a):
+    """``sum(a ** 2)`` over all entries (Frobenius norm squared), as a Python float.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdbn._blas import squared_norm
+    >>> squared_norm(np.array([[3.0], [4.0]]))
+    25.0
+    """
+    return float(np.vdot(a, a))
