@@ -1,7 +1,10 @@
 """Deep Belief Network classifier: greedy RBM pretraining, then backprop."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._dbn_base import BaseDBN
@@ -109,11 +112,22 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
         shuffling, the validation split and dropout.
     verbose : bool, default=False
         Print progress messages.
+    unlabeled : int, str or None, default=None
+        The label that marks an unlabelled row, usually -1 as in
+        :class:`~sklearn.semi_supervised.SelfTrainingClassifier` and
+        :class:`~sklearn.semi_supervised.LabelSpreading` (with string labels
+        in an object array, the integer -1 or any string). Pretraining learns
+        from every row, fine-tuning from the labelled ones; without
+        pretraining in a call (``pretrain=False``, a warm start, a later
+        ``partial_fit``) the unlabelled rows are ignored, with a warning.
+        None, the default, means every row is labelled: {-1, 1} is a common
+        pair of class labels, so -1 is a class unless you say otherwise.
+        See :ref:`few_labels`.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels of the labelled rows (never ``unlabeled``).
     rbms_ : list of RBMTransformer
         The pretrained RBM of each hidden layer; empty without pretraining.
     pretraining_curves_ : list of list of float
@@ -135,7 +149,8 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
     loss_ : float
         Last epoch's training loss.
     loss_curve_ : list of float
-        Training loss (mean cross-entropy plus penalty) per epoch.
+        Training loss (mean cross-entropy plus penalty) per epoch, on the
+        labelled rows.
     best_loss_ : float or None
         Lowest training loss; None with ``early_stopping``.
     validation_scores_ : list of float or None
@@ -205,6 +220,73 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
     # Softmax output, cross-entropy, accuracy for early stopping, stratified split.
     _objective = Objective("softmax", cross_entropy, _accuracy, stratify=_class_indices)
     _target_checks: dict = {}
+    _parameter_constraints: dict = {
+        **BaseDBN._parameter_constraints,
+        "unlabeled": [Integral, str, None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        init="xavier",
+        init_scale=0.01,
+        pretrain=True,
+        rbm=None,
+        activation="logistic",
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=3e-3,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        dropout=0.0,
+        input_dropout=0.0,
+        max_iter=200,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        shuffle=True,
+        warm_start=False,
+        random_state=None,
+        verbose=False,
+        unlabeled=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes,
+            init=init,
+            init_scale=init_scale,
+            pretrain=pretrain,
+            rbm=rbm,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            dropout=dropout,
+            input_dropout=input_dropout,
+            max_iter=max_iter,
+            tol=tol,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            shuffle=shuffle,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.unlabeled = unlabeled
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
@@ -215,7 +297,8 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,)
-            Class labels, of any type.
+            Class labels, of any type; rows labelled ``unlabeled`` (if set)
+            are unlabelled. At least two classes must be labelled.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights, used by the pretraining and by the
             fine-tuning loss.
@@ -233,8 +316,10 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
         """Fine-tune for one epoch over the mini-batches of ``(X, y)``.
 
         The first call initialises the network (pretraining on this first
-        ``X`` if ``pretrain``) and needs ``classes``; later calls continue with
-        the same optimizer state.
+        ``X`` if ``pretrain``, unlabelled rows included) and needs ``classes``
+        and at least one labelled row; later calls continue with the same
+        optimizer state, ignore unlabelled rows (with a warning) and change
+        nothing when no row is labelled.
 
         Parameters
         ----------
@@ -243,7 +328,8 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
         y : array-like of shape (n_samples,)
             Class labels.
         classes : array-like of shape (n_classes,), default=None
-            All the classes that can appear; required on the first call.
+            All the classes that can appear (not ``unlabeled``); required on
+            the first call.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights.
 
@@ -257,15 +343,28 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit(X, y, sample_weight, fresh=fresh, incremental=True, classes=classes)
 
+    def _labelled_rows(self, y):
+        """Boolean mask of the rows whose label is not ``unlabeled``."""
+        if self.unlabeled is None:
+            return np.ones(y.shape[0], dtype=bool)
+        return np.asarray(y != self.unlabeled, dtype=bool)
+
     def _encode_targets(self, y, fresh, classes, dtype):
         """One-hot targets of ``X``'s dtype; sets ``classes_`` when ``fresh``."""
-        check_classification_targets(y)
+        if y.shape[0]:
+            check_classification_targets(y)
         if fresh:
             labels = np.unique(y) if classes is None else np.unique(np.asarray(classes))
-            if labels.shape[0] < 2:
+            if not self._labelled_rows(labels).all():
                 raise ValueError(
-                    "DBNClassifier needs samples of at least 2 classes in the data, "
-                    f"but the data contain only one class: {labels[0]!r}."
+                    f"classes must not contain unlabeled={self.unlabeled!r}, the marker "
+                    "of unlabelled rows."
+                )
+            if labels.shape[0] < 2:
+                found = f"only one class: {labels[0]!r}" if labels.size else "no labelled row"
+                raise ValueError(
+                    "DBNClassifier needs samples of at least 2 classes in the labelled "
+                    f"data, but the data contain {found}."
                 )
             self.classes_ = labels
         unknown = np.setdiff1d(np.unique(y), self.classes_)
@@ -277,6 +376,39 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
         Y = np.zeros((len(y), len(self.classes_)), dtype=dtype)
         Y[np.arange(len(y)), np.searchsorted(self.classes_, y)] = 1
         return Y
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on the labelled rows of ``(X, y)``.
+
+        Rows labelled ``unlabeled`` are skipped, so
+        :class:`~sklearn.model_selection.GridSearchCV` and
+        :func:`~sklearn.model_selection.cross_val_score` (which call this
+        method when no ``scoring`` is given) score partly unlabelled data on
+        its labelled rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,)
+            True labels; ``unlabeled`` for unlabelled rows.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+            Accuracy of :meth:`predict` on the labelled rows.
+        """
+        y = np.asarray(y)
+        labelled = self._labelled_rows(y)
+        if not labelled.any():
+            raise ValueError("score needs at least one labelled row.")
+        if not labelled.all():
+            rows = np.flatnonzero(labelled)
+            X, y = _safe_indexing(X, rows), y[rows]
+            sample_weight = None if sample_weight is None else _safe_indexing(sample_weight, rows)
+        return super().score(X, y, sample_weight=sample_weight)
 
     def predict_proba(self, X):
         """Class probabilities of the softmax output layer.

@@ -8,6 +8,7 @@ targets are encoded (``_encode_targets``) and what its output and loss are
 """
 
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -127,7 +128,11 @@ class BaseDBN(BaseEstimator):
     # ------------------------------------------------------------ fitting
 
     def _fit(self, X, y, sample_weight, *, fresh, incremental, classes=None):
-        """Validate, initialise if ``fresh``, fine-tune; all-or-nothing."""
+        """Validate, initialise if ``fresh``, fine-tune; all-or-nothing.
+
+        Pretraining learns from every row, fine-tuning from the labelled rows
+        only (see ``_labelled_rows``).
+        """
         with restore_on_error(self):
             X, y = validate_data(
                 self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
@@ -139,14 +144,37 @@ class BaseDBN(BaseEstimator):
                 )
             if not fresh:  # continue in the dtype the model was built with
                 X = X.astype(self._dtype, copy=False)
-            Y = self._encode_targets(y, fresh, classes, X.dtype)
+            labelled = self._labelled_rows(y)
+            Y = self._encode_targets(y[labelled], fresh, classes, X.dtype)
             settings = FineTuningSettings.from_estimator(self, self._objective)
             if fresh:
                 state = self._initialize(X, Y.shape[1], sample_weight)
             else:
                 state = previous_state(self, incremental)
-            self._fine_tune(settings, state, X, Y, sample_weight, incremental)
+            self._warn_if_unlabelled_unused(labelled, fresh)
+            if not labelled.all():
+                X = X[labelled]
+                sample_weight = None if sample_weight is None else sample_weight[labelled]
+            if Y.shape[0]:
+                self._fine_tune(settings, state, X, Y, sample_weight, incremental)
+            elif fresh:
+                raise ValueError("The first call to partial_fit needs labelled rows.")
         return self
+
+    def _labelled_rows(self, y):
+        """Boolean mask of the rows fine-tuning learns from: here all of them."""
+        return np.ones(y.shape[0], dtype=bool)
+
+    def _warn_if_unlabelled_unused(self, labelled, fresh):
+        """Warn when unlabelled rows are given but this call does not pretrain."""
+        n_unlabelled = int(labelled.size - np.count_nonzero(labelled))
+        if n_unlabelled and not (fresh and self.pretrain):
+            warnings.warn(
+                f"{type(self).__name__}: {n_unlabelled} unlabelled rows are ignored: only "
+                "pretraining learns from them, and this call does not pretrain.",
+                UserWarning,
+                stacklevel=5,  # the user's fit() call, through _fit_context
+            )
 
     def _initialize(self, X, n_outputs, sample_weight):
         """Pretrain (or draw) the hidden layers, draw the output layer.
