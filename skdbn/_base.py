@@ -4,6 +4,8 @@ All functions work in place on their ``out`` (or first) argument where that is
 free, and keep the input's floating dtype, so a float32 network stays float32.
 """
 
+import math
+
 import numpy as np
 
 
@@ -170,17 +172,18 @@ def sample_bernoulli(proba, random_state, out=None):
 
     Parameters
     ----------
-    proba : ndarray
-        Probabilities in [0, 1].
+    proba : ndarray or float
+        Probabilities in [0, 1]; one float for every entry of ``out``.
     random_state : numpy.random.Generator
         Source of randomness.
     out : ndarray or None, default=None
-        Where to write the 0.0 / 1.0 states (same dtype as ``proba``).
+        Where to write the 0.0 / 1.0 states (same dtype as ``proba``);
+        required when ``proba`` is a float.
 
     Returns
     -------
     states : ndarray
-        Zeros and ones, same shape and dtype as ``proba``.
+        Zeros and ones, same shape and dtype as ``proba`` (or ``out``).
 
     Examples
     --------
@@ -188,13 +191,19 @@ def sample_bernoulli(proba, random_state, out=None):
     >>> from skdbn._base import sample_bernoulli
     >>> sample_bernoulli(np.array([0.0, 1.0]), np.random.default_rng(0))
     array([0., 1.])
+    >>> sample_bernoulli(1.0, np.random.default_rng(0), out=np.empty(2))
+    array([1., 1.])
     """
-    size = proba.size
+    shape = np.shape(proba) if out is None else out.shape
+    size = math.prod(shape)
     uniform16 = random_state.bit_generator.random_raw((size + 3) // 4)
-    uniform16 = uniform16.view(np.uint16)[:size].reshape(proba.shape)
-    out = np.multiply(proba, 65536.0, out=out)
-    np.less(uniform16, out, out=out, casting="unsafe")
-    return out
+    uniform16 = uniform16.view(np.uint16)[:size].reshape(shape)
+    if np.ndim(proba) == 0:
+        # u < 65536 p  <=>  u < ceil(65536 p) for integer u: an integer compare.
+        threshold = np.uint32(math.ceil(float(proba) * 65536))
+        return np.less(uniform16, threshold, out=out, casting="unsafe")
+    threshold = np.multiply(proba, 65536.0, out=out)
+    return np.less(uniform16, threshold, out=threshold, casting="unsafe")
 
 
 def sample_gaussian(mean, random_state, out=None):

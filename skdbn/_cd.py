@@ -42,6 +42,7 @@ from scipy.sparse import issparse
 
 from . import _blas
 from ._base import logistic, sample_bernoulli, sample_gaussian
+from ._optim import momentum_step
 from ._threads import BlockRunner, blas_threads, even_slices
 
 # Rows per block of the batch. Below about 50 rows a product runs markedly
@@ -172,6 +173,7 @@ class ContrastiveDivergence:
         self._h_state = np.empty((batch_size, n_components), dtype=dtype)
         self._coef = np.empty(2 * batch_size, dtype=dtype)
         self._grad_WT = np.empty((n_features, n_components), dtype=dtype)
+        self._decay_WT = np.empty_like(self._grad_WT) if weight_decay else None
         self._grad_c = np.empty(n_components, dtype=dtype)
         self._grad_b = np.empty(n_features, dtype=dtype)
         self.random_state = random_state
@@ -315,26 +317,21 @@ class ContrastiveDivergence:
         grad = self._grad_WT[cols]
         _blas.matmul(self._V[: 2 * b, cols].T, self._H[: 2 * b], out=grad)
         velocity = self.params.velocity[0].T[cols]  # same layout as W^T
-        self._step(self._WT[cols], velocity, grad, self.weight_decay)
+        decay = None if self._decay_WT is None else self._decay_WT[cols]
+        self._step(self._WT[cols], velocity, grad, decay)
 
     def _update_biases(self, b, coef):
         """Step both biases: their gradients are sums of the scaled rows."""
         p = self.params
         grad_c = np.sum(self._H[: 2 * b], axis=0, out=self._grad_c)
         grad_b = _blas.matmul(coef, self._V[: 2 * b], out=self._grad_b)
-        self._step(p.intercept_hidden, p.velocity[1], grad_c, 0.0)
-        self._step(p.intercept_visible, p.velocity[2], grad_b, 0.0)
+        self._step(p.intercept_hidden, p.velocity[1], grad_c)
+        self._step(p.intercept_visible, p.velocity[2], grad_b)
 
-    def _step(self, param, velocity, grad, weight_decay):
+    def _step(self, param, velocity, grad, decay_scratch=None):
         """``velocity = momentum * velocity + grad - rate * decay * param``;
-        ``param += velocity``. ``grad`` (already times the rate) is overwritten."""
-        if self.momentum == 0.0 and weight_decay == 0.0:
-            param += grad  # plain SGD: the velocity stays zero, skip its passes
-            return
-        velocity *= self.momentum
-        velocity += grad
-        if weight_decay:
-            # grad is free now: reuse it for the decay term, not a temporary.
-            np.multiply(param, self.learning_rate * weight_decay, out=grad)
-            velocity -= grad
-        param += velocity
+        ``param += velocity``. ``grad`` (already times the rate) is overwritten;
+        ``decay_scratch`` (like ``param``) holds the decay term, for the weights."""
+        if decay_scratch is not None:
+            grad -= np.multiply(param, self.learning_rate * self.weight_decay, out=decay_scratch)
+        momentum_step(param, velocity, grad, self.momentum)

@@ -19,11 +19,11 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._fine_tuning import (
     FineTuningRun,
     FineTuningSettings,
-    Predictor,
     TrainingState,
     previous_state,
 )
 from ._init import INITIALIZERS, initial_weights, make_generator
+from ._network import FeedForward
 from ._rbm import RBMTransformer
 from ._utils import in_chunks, restore_on_error
 
@@ -270,11 +270,11 @@ class BaseDBN(BaseEstimator):
         X = validate_data(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
-        predictor = Predictor(
+        net = FeedForward.for_prediction(
             self.coefs_, self.intercepts_, self.activation, self.out_activation_, X.dtype
         )
         width = sum(W.shape[1] for W in self.coefs_)
-        return in_chunks(predictor, X, width)
+        return in_chunks(net.predict, X, width)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

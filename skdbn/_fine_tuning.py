@@ -133,22 +133,6 @@ class TrainingState:
     best_validation_score: float | None = None
 
 
-class Predictor:
-    """Forward pass for prediction, casting the weights to the input's dtype once."""
-
-    def __init__(self, coefs, intercepts, activation, out_activation, dtype):
-        coefs = [W.astype(dtype, copy=False) for W in coefs]
-        intercepts = [b.astype(dtype, copy=False) for b in intercepts]
-        self._net = FeedForward(
-            coefs, intercepts, activation, alpha=0.0, batch_size=0, out_activation=out_activation
-        )
-
-    def __call__(self, X):
-        # Sparse rows are densified one chunk at a time (see in_chunks), which
-        # bounds the memory and keeps a single dense code path.
-        return self._net.predict(X.toarray() if issparse(X) else X)
-
-
 class FineTuningRun:
     """One call's worth of fine-tuning epochs: one for ``partial_fit``, else up to ``max_iter``.
 
@@ -329,11 +313,11 @@ class FineTuningRun:
 
     def _validation_score(self):
         state, objective = self.state, self.settings.objective
-        predictor = Predictor(
+        net = FeedForward.for_prediction(
             state.coefs, state.intercepts, self.settings.activation,
             objective.out_activation, self.X_val.dtype,
         )
-        return float(objective.score(predictor(self.X_val), self.Y_val, self.sw_val))
+        return float(objective.score(net.predict(self.X_val), self.Y_val, self.sw_val))
 
 
 def previous_state(estimator, incremental):

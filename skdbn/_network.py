@@ -9,9 +9,10 @@ by the batch's total weight, as in scikit-learn.
 """
 
 import numpy as np
+from scipy.sparse import issparse
 
 from . import _blas
-from ._base import ACTIVATIONS, DERIVATIVES, softmax
+from ._base import ACTIVATIONS, DERIVATIVES, sample_bernoulli, softmax
 
 
 class FeedForward:
@@ -82,14 +83,15 @@ class FeedForward:
         self._penalty_grads = [np.empty_like(W) for W in coefs] if alpha else []
 
     def forward(self, X, out=None, random_state=None):
-        """Activations of every layer for the batch ``X`` (last: probabilities).
+        """Activations of every layer for the batch ``X`` (last: the output).
 
-        With ``random_state`` given, dropout masks are applied to the input
-        and the hidden layers (training mode); the masks and the dropped-out
-        input are kept for :meth:`backward`.
+        ``out`` lists where each layer goes (None: a new array); by default
+        the preallocated batch buffers. With ``random_state`` given, dropout
+        masks are applied to the input and the hidden layers (training mode);
+        the masks and the dropped-out input are kept for :meth:`backward`.
         """
         n = X.shape[0]
-        acts = [a[:n] for a in self._acts] if out is None else out
+        acts = [a[:n] for a in self._acts] if out is None else list(out)
         self._masks = []
         self._dropped_input = None
         if self.input_dropout and random_state is not None:
@@ -99,7 +101,7 @@ class FeedForward:
             X = self._dropped_input = dropped
         a = X
         for layer, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-            z = _blas.matmul(a, W, out=acts[layer])
+            z = acts[layer] = _blas.matmul(a, W, out=acts[layer])
             z += b
             if layer == len(self.coefs) - 1:
                 a = self._output(z, out=z)
@@ -166,14 +168,24 @@ class FeedForward:
         return DERIVATIVES[self.activation](activation, prev)
 
     def predict(self, X):
-        """Output for ``X`` (no dropout), allocating new arrays."""
-        a = X
-        for layer, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-            z = _blas.matmul(a, W)
-            z += b
-            last = layer == len(self.coefs) - 1
-            a = self._output(z, out=z) if last else ACTIVATIONS[self.activation](z, out=z)
-        return a
+        """Output for ``X`` (dense or sparse), without dropout, in new arrays.
+
+        The same :meth:`forward` as training, writing each layer to a new
+        array instead of the preallocated batch buffers.
+        """
+        # Sparse rows are densified here, one chunk of rows at a time when the
+        # caller chunks (see in_chunks): bounded memory, one dense code path.
+        X = X.toarray() if issparse(X) else X
+        return self.forward(X, out=[None] * len(self.coefs))[-1]
+
+    @classmethod
+    def for_prediction(cls, coefs, intercepts, activation, out_activation, dtype):
+        """A network for :meth:`predict` on ``dtype`` input: the weights are cast once."""
+        return cls(
+            [W.astype(dtype, copy=False) for W in coefs],
+            [b.astype(dtype, copy=False) for b in intercepts],
+            activation, alpha=0.0, batch_size=0, out_activation=out_activation,
+        )
 
 
 def identity(z, out=None):
@@ -185,19 +197,10 @@ OUT_ACTIVATIONS = {"softmax": softmax, "identity": identity}
 
 
 def _drop(a, mask, rate, random_state):
-    """Zero each entry of ``a`` with probability ``rate``, scale the rest up (in place).
-
-    An entry is kept when a 16-bit uniform integer, taken straight from the
-    bit generator, is below ``keep * 65536``: about 2.5 times faster than
-    ``random_state.random(...) < keep`` (which converts each draw to a
-    float), for a keep probability off by less than 1 / 65536, as in
-    :func:`~skdbn._base.sample_bernoulli`. Returns ``mask``, filled with
-    ``0`` or ``1 / keep``.
-    """
+    """Inverted dropout in place: zero each entry of ``a`` with probability ``rate``,
+    scale the rest by ``1 / (1 - rate)``; returns ``mask`` (0 or ``1 / (1 - rate)``)."""
     keep = 1.0 - rate
-    uniform16 = random_state.bit_generator.random_raw((a.size + 3) // 4)
-    uniform16 = uniform16.view(np.uint16)[: a.size].reshape(a.shape)
-    np.less(uniform16, min(round(keep * 65536), 65535), out=mask)
+    sample_bernoulli(keep, random_state, out=mask)
     mask *= 1.0 / keep
     a *= mask
     return mask

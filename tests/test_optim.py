@@ -4,26 +4,16 @@ import numpy as np
 import pytest
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
-from skdbn._optim import SGD, Adam, _blocks
+from skdbn._optim import SGD, Adam, momentum_step
 
 
 def _problem(dtype, seed=0):
-    """Parameters and two rounds of gradients; the first array spans several blocks."""
+    """Parameters and two rounds of gradients."""
     rng = np.random.default_rng(seed)
     shapes = [(300, 700), (700,), (5, 3)]
     params = [rng.normal(size=s).astype(dtype) for s in shapes]
     rounds = [[rng.normal(size=s).astype(dtype) for s in shapes] for _ in range(2)]
     return params, rounds
-
-
-def test_blocks_cover_the_arrays_and_write_through():
-    a = np.zeros((300, 700), dtype=np.float32)
-    b = np.ones_like(a)
-    blocks = list(_blocks(a, b))
-    assert len(blocks) > 1
-    for block_a, block_b in blocks:
-        block_a += block_b
-    assert np.all(a == 1)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -50,9 +40,21 @@ def test_updates_match_scikit_learn_and_report_squared_norms(make, dtype):
         np.testing.assert_allclose(p, r, rtol=rtol, atol=rtol)
 
 
-def test_non_contiguous_arrays_are_updated_whole():
+def test_non_contiguous_arrays_are_updated_in_place():
     base = np.zeros((4, 6))
     param = base[:, ::2]  # a strided view: not split into blocks
     norms = SGD([param], momentum=0.0, nesterov=False).step([np.full((4, 3), 2.0)], 0.5)
     assert norms == [48.0]
     assert np.all(base[:, ::2] == -1) and np.all(base[:, 1::2] == 0)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_momentum_step_is_the_classic_recursion(nesterov):
+    rng = np.random.default_rng(0)
+    param, velocity = rng.normal(size=5), rng.normal(size=5)
+    increment = rng.normal(size=5)
+    expected_v = 0.9 * velocity + increment
+    expected_p = param + (0.9 * expected_v + increment if nesterov else expected_v)
+    momentum_step(param, velocity, increment.copy(), 0.9, nesterov)
+    np.testing.assert_allclose(velocity, expected_v)
+    np.testing.assert_allclose(param, expected_p)
