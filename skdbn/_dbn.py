@@ -4,6 +4,8 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -220,6 +222,7 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
     # Softmax output, cross-entropy, accuracy for early stopping, stratified split.
     _objective = Objective("softmax", cross_entropy, _accuracy, stratify=_class_indices)
     _target_checks: dict = {}
+    _mlp_class = MLPClassifier
     _parameter_constraints: dict = {
         **BaseDBN._parameter_constraints,
         "unlabeled": [Integral, str, None],
@@ -456,4 +459,14 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def _adapt_mlp_output(self, mlp):
+        """Give an exported MLP scikit-learn's output: one logistic unit for two classes."""
+        mlp._label_binarizer = LabelBinarizer().fit(self.classes_)
+        if len(self.classes_) == 2:
+            # softmax(z)_1 = 1 / (1 + exp(z_0 - z_1)) = sigmoid(z_1 - z_0)
+            W, b = mlp.coefs_[-1], mlp.intercepts_[-1]
+            mlp.coefs_[-1] = W[:, 1:] - W[:, :1]
+            mlp.intercepts_[-1] = b[1:] - b[:1]
+            mlp.n_outputs_, mlp.out_activation_ = 1, "logistic"
 

@@ -5,7 +5,7 @@ from sklearn.base import clone
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdbn import DBNClassifier, RBMTransformer
+from skdbn import DBNClassifier, DBNRegressor, RBMTransformer
 
 ESTIMATORS = [
     RBMTransformer(),
@@ -15,6 +15,8 @@ ESTIMATORS = [
     ),
     DBNClassifier(),
     DBNClassifier(pretrain=False),
+    DBNRegressor(),
+    DBNRegressor(pretrain=False),
 ]
 
 _SAMPLE_WEIGHT_REASON = (

@@ -20,7 +20,9 @@ for _module in (
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 GENERATED = ("_build", "auto_examples", "generated", "sg_execution_times.rst")
-EXAMPLES = ("plot_rbm_features", "plot_init_pretrain_grid", "plot_rbm_samples")
+EXAMPLES = (
+    "plot_rbm_features", "plot_init_pretrain_grid", "plot_rbm_samples", "plot_dbn_regression"
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +60,8 @@ def html(tmp_path_factory):
         "changelog.html",
         "generated/skdbn.RBMTransformer.html",
         "generated/skdbn.DBNClassifier.html",
+        "generated/skdbn.DBNRegressor.html",
+        "architecture.html",
         "generated/skdbn.xavier_uniform.html",
         "generated/skdbn.he_normal.html",
         "generated/skdbn.zero.html",
