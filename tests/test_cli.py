@@ -13,6 +13,7 @@ from sklearn.datasets import load_digits
 from skdbn import DBNClassifier, DivergenceError
 from skdbn.compare import Settings, load_data, main, run_comparison
 from skdbn.compare.cli import _ParserExit, build_parser
+from skdbn.compare.data import hide_labels
 from skdbn.compare.plot import _pick_filters
 from skdbn.compare.progress import Progress
 
@@ -441,3 +442,51 @@ def test_filters_are_drawn_for_square_images_only():
     assert W.shape == (5, 49) and source == "he + pretraining, seed 0"
     assert _pick_filters([{**record, "filters": np.ones((5, 48))}]) is None
     assert _pick_filters([{**record, "pretrain": False, "filters": None}]) is None
+
+
+# ----------------------------------------------------------- --labels
+
+
+def test_labels_pretrain_on_every_training_row_and_fine_tune_on_n(capsys, monkeypatch):
+    seen = []
+    original = DBNClassifier.partial_fit
+
+    def spy(self, X, y, **kwargs):
+        seen.append((X.shape[0], int(np.sum(np.asarray(y) != -1)), self.unlabeled))
+        return original(self, X, y, **kwargs)
+
+    monkeypatch.setattr(DBNClassifier, "partial_fit", spy)
+    status, out, _ = run(capsys, *TINY, "--labels", "30", "--quiet", "--no-plot")
+    assert status == 0
+    assert "labels: 30 training rows per split keep theirs" in out
+    n_train = 150  # 200 samples, 25 % test
+    epochs = 2
+    # First call of each fit: every training row, 30 of them labelled; then
+    # the 30 labelled rows only.
+    assert seen == [(n_train, 30, -1), (30, 30, -1)] * 8
+    assert len(seen) == 8 * epochs
+
+
+def test_labels_are_stratified_and_the_same_for_every_configuration():
+    X, y = load_digits(return_X_y=True)
+    settings = Settings(hidden_layer_sizes=(8,), epochs=1, pretrain_epochs=1, seeds=2,
+                        labels=40)
+    partial = hide_labels(y[:300], 40, seed=0)
+    kept = partial[partial != -1]
+    assert kept.shape[0] == 40 and set(kept) == set(range(10))
+    np.testing.assert_array_equal(partial, hide_labels(y[:300], 40, seed=0))
+    assert settings.classifier("he", True, seed=0).unlabeled == -1
+    assert Settings().classifier("he", True, seed=0).unlabeled is None  # default unchanged
+    records = list(run_comparison(X[:300] / 16, y[:300], settings))
+    assert len(records) == 16 and all(r["accuracy"] is not None for r in records)
+
+
+def test_labels_json_and_errors(capsys):
+    status, out, _ = run(capsys, *TINY, "--labels", "20", "--json", "--quiet", "--no-plot")
+    assert status == 0 and json.loads(out)["settings"]["labels"] == 20
+    for value, message in [("1", "--labels: expected an integer >= 2"),
+                           ("5", "--labels 5 must be at least the number of classes (10)"),
+                           ("150", "below the training rows of a split (150)")]:
+        assert_one_line_error(*run(capsys, *TINY, "--labels", value))
+        status, out, err = run(capsys, *TINY, "--labels", value)
+        assert message in err, err

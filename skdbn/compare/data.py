@@ -248,6 +248,27 @@ def make_splits(y, test_size, n_seeds):
         ) from None
 
 
+def hide_labels(y_train, n_labels, seed):
+    """``y_train`` with all but ``n_labels`` rows (stratified, seeded) set to -1."""
+    if np.any(y_train == -1):
+        raise InputError("--labels marks unlabelled rows with -1, which is a class here")
+    labels = np.unique(y_train)
+    if not labels.shape[0] <= n_labels < y_train.shape[0]:
+        raise InputError(
+            f"--labels {n_labels} must be at least the number of classes "
+            f"({labels.shape[0]}) and below the training rows of a split ({y_train.shape[0]})"
+        )
+    keep, _ = train_test_split(
+        np.arange(y_train.shape[0]), train_size=n_labels, stratify=y_train,
+        random_state=seed,
+    )
+    numeric = y_train.dtype.kind in "iuf"
+    partial = np.full(y_train.shape, -1, dtype=np.result_type(y_train, np.int8) if numeric
+                      else object)  # string labels: an object array holding the int -1
+    partial[keep] = y_train[keep]
+    return partial
+
+
 def load(settings):
     """The (subsampled) data of ``settings`` and their description.
 

@@ -39,6 +39,13 @@ method:
   and the gradient shrink, and whether a run escapes that plateau within the
   epochs depends on the seed.
 
+few labels:
+  --labels N keeps the labels of N rows of each training split (stratified,
+  the same rows for every configuration) and passes the others with label
+  -1 (DBNClassifier(unlabeled=-1)): the RBMs pretrain on every training row,
+  the fine-tuning learns from the N labelled ones only. This is the regime
+  where pretraining matters most. The test rows keep their labels.
+
 output:
   The table goes to stdout (with --json: one JSON document and nothing
   else); progress goes to stderr (a progress bar on a terminal, plain lines
@@ -49,6 +56,7 @@ examples:
   skdbn compare
   skdbn compare --seeds 3 --epochs 50 --json > results.json
   skdbn compare --data mnist_train.npz --max-samples 10000 --hidden 256 256
+  skdbn compare --labels 100
 """
 
 

@@ -96,12 +96,21 @@ def header(dataset, settings):
         f"features, {d['n_classes']} classes\n"
         f"{_plural(s.seeds, 'seed')}, each with its own stratified {100 - test}/{test} "
         f"train/test split; network {hidden} {s.activation} + softmax\n"
+        f"{_labels_line(s)}"
         f"fine-tuning: {s.solver.upper()} lr {s.learning_rate:g}, {nesterov} {s.momentum}, "
         f"batch {s.batch_size}, {_plural(s.epochs, 'epoch')}; random init N(0, "
         f"{s.init_scale:g}^2)\n"
         f"pretraining: CD-1 RBMs with {stats}, "
         f"{_plural(s.pretrain_epochs, 'epoch')} per layer\n\n"
     )
+
+
+def _labels_line(settings):
+    """With ``--labels``: how many training rows keep their label."""
+    if settings.labels is None:
+        return ""
+    return (f"labels: {settings.labels} training rows per split keep theirs (stratified); "
+            "the others are unlabelled: pretrained on, not fine-tuned on\n")
 
 
 def _plural(n, word):

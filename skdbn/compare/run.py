@@ -13,8 +13,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .._exceptions import DivergenceError
-from .data import make_splits, one_line, split
-from .settings import DEFAULTS, INITS
+from .data import hide_labels, make_splits, one_line, split
+from .settings import DEFAULTS, INITS, UNLABELED
 
 
 def configurations():
@@ -81,10 +81,15 @@ def run_comparison(X, y, settings=DEFAULTS, *, observer=None):
     X = np.asarray(X, dtype=np.float32)
     y = np.asarray(y)
     splits = make_splits(y, settings.test_size, settings.seeds)
-    return _fits(X, y, splits, settings, observer or _Silent())
+    # The training labels of each split, checked at once: with --labels all but
+    # a stratified few are -1 (the same rows for every configuration).
+    y_trains = [y[train] for train, _ in splits]
+    if settings.labels is not None:
+        y_trains = [hide_labels(t, settings.labels, seed) for seed, t in enumerate(y_trains)]
+    return _fits(X, y, splits, y_trains, settings, observer or _Silent())
 
 
-def _fits(X, y, splits, settings, observer):
+def _fits(X, y, splits, y_trains, settings, observer):
     classes = np.unique(y)
     scale = bool(X.min() < 0 or X.max() > 1)
     index = 0
@@ -93,7 +98,7 @@ def _fits(X, y, splits, settings, observer):
             observer.start(index, init, pretrain, seed)
             X_train, X_test = split(X, train, test, scale)
             clf = settings.classifier(init, pretrain, seed)
-            record = _fit_one(clf, X_train, y[train], X_test, y[test], classes, observer)
+            record = _fit_one(clf, X_train, y_trains[seed], X_test, y[test], classes, observer)
             record.update(init=init, pretrain=pretrain, seed=seed)
             observer.finish(record)
             index += 1
@@ -101,7 +106,12 @@ def _fits(X, y, splits, settings, observer):
 
 
 def _fit_one(clf, X_train, y_train, X_test, y_test, classes, observer):
-    """Fine-tune ``clf`` epoch by epoch (pretraining in the first call); its record."""
+    """Fine-tune ``clf`` epoch by epoch (pretraining in the first call); its record.
+
+    The first call sees every training row (the RBMs pretrain on unlabelled
+    rows too); the later ones only the labelled rows, all they learn from.
+    """
+    labelled = y_train != UNLABELED if clf.unlabeled is not None else slice(None)
     # One BLAS thread: the mini-batch products are too small to gain from
     # threads, and on a busy machine threads slow them down up to tenfold.
     with (
@@ -112,8 +122,11 @@ def _fit_one(clf, X_train, y_train, X_test, y_test, classes, observer):
         warnings.simplefilter("ignore")
         start, error = time.perf_counter(), None
         try:
-            for epoch in range(clf.max_iter):
-                clf.partial_fit(X_train, y_train, classes=None if epoch else classes)
+            clf.partial_fit(X_train, y_train, classes=classes)
+            observer.epoch(1, clf.loss_curve_[-1])
+            X_train, y_train = X_train[labelled], y_train[labelled]
+            for epoch in range(1, clf.max_iter):
+                clf.partial_fit(X_train, y_train)
                 observer.epoch(epoch + 1, clf.loss_curve_[-1])
         except DivergenceError as exc:
             error = one_line(exc)

@@ -15,6 +15,7 @@ from .._dbn import DBNClassifier
 from .._rbm import RBMTransformer
 
 INITS = ("zero", "random", "xavier", "he")
+UNLABELED = -1  # the label of the rows --labels leaves unlabelled
 
 
 def _number(kind, low, *, low_open=False, high=None):
@@ -93,6 +94,10 @@ class Settings:
     max_samples: int | None = field(default=None, metadata=_option(
         "--max-samples", "use a stratified subsample of N rows (e.g. for MNIST)",
         metavar="N", type=_number(int, 2)))
+    labels: int | None = field(default=None, metadata=_option(
+        "--labels", "keep N labelled training rows per split (stratified) and pass the "
+        "others with label -1: the RBMs pretrain on them, fine-tuning ignores them",
+        metavar="N", type=_number(int, 2)))
     batch_size: int = field(default=32, metadata=_option(
         "--batch-size", "fine-tuning mini-batch size (default: {default})",
         metavar="N", type=_COUNT))
@@ -142,6 +147,7 @@ class Settings:
             batch_size=self.batch_size,
             max_iter=self.epochs,
             random_state=seed,
+            unlabeled=None if self.labels is None else UNLABELED,
         )
 
     def experiment(self):
