@@ -1,40 +1,22 @@
 """Contrastive-divergence training of an RBM on preallocated buffers.
 
-The estimator in ``_rbm.py`` validates input and owns the public API; this
-module only does the arithmetic of one mini-batch update, as fast as numpy and
-BLAS allow at batch sizes around 100. Profiled at 784 -> 500, batch 100,
-float32 (``benchmarks/bench_rbm.py``), the five matrix products are about 85 %
-of a step and already run near a core's peak, so the design is:
+The estimator (``_rbm.py``) validates input and owns the public API; this
+module does the arithmetic of one mini-batch step,
+:meth:`ContrastiveDivergence.update`, and allocates nothing inside the loop.
 
-* **Layout.** The weights are stored as ``W^T``, C-contiguous of shape
-  ``(n_features, n_components)``; ``components`` is its transposed view, so
-  users still see ``(n_components, n_features)``. The two hidden products
-  ``v W^T`` of a CD-1 step are then plain "NN" products, about 20 % faster in
-  OpenBLAS than the transposed "NT" form; only the visible product ``h W`` is
-  NT.
-* **One gradient product.** The positive and negative phases share two
-  stacked buffers, ``V`` (visible rows) and ``H`` (hidden rows): rows
-  ``0 .. b-1`` hold the data phase, rows ``b .. 2b-1`` the model phase. The
-  weight gradient ``<v h>_data - <v h>_model`` is then one product
-  ``V^T (c * H)`` with row coefficients ``c = rate * (+1, ..., -1, ...) / b``
-  folded into ``H`` (``2b x n_components`` numbers, not the larger gradient),
-  and its output already has the layout of ``W^T``.
-* **Threads of our own, not BLAS's** (:mod:`skdbn._threads`). Every row of
-  the positive and negative phases (products, sigmoids, sampling) is
-  independent of the other rows, and every row of the gradient ``V^T (c * H)``
-  (one per visible unit) of the others. So the batch is cut into fixed row
-  blocks, the gradient into fixed feature blocks, and a
-  :class:`~skdbn._threads.BlockRunner` runs the blocks with single-threaded
-  BLAS. The blocks and their random streams depend only on the batch size,
-  so the result is the same for any number of threads. Two threads make an
-  epoch only about 1.4 times faster than one (measured at 784 -> 500, batch
-  100, idle 2-core machine): each block runs 20-25 % slower while the other
-  core works (the cores share the cache and memory bandwidth), and each of
-  the two hand-offs per batch waits about 0.1 ms beyond its slowest block.
-* **One BLAS.** Every product goes through numpy's ``matmul``: SciPy ships a
-  second OpenBLAS with its own thread pool, and mixing the two in one loop
-  made their threads fight for the cores.
-* No array is allocated inside the loop.
+* The weights are stored as ``W^T``, C-contiguous ``(n_features,
+  n_components)``; ``components`` is its transposed view. The two hidden
+  products ``v W^T`` are then "NN" products, OpenBLAS's fastest form.
+* The data and model phases share stacked buffers ``V`` and ``H`` (rows
+  ``0 .. b-1`` the data, ``b .. 2b-1`` the model), so the weight gradient
+  ``<v h>_data - <v h>_model`` is one product ``V^T (c H)``, with the
+  learning rate, batch mean and sign in the row coefficients ``c``.
+* BLAS runs single-threaded, and the batch runs in row blocks (the gradient
+  in blocks of visible units) on threads of our own (:mod:`skdbn._threads`):
+  an idle worker sleeps where an idle BLAS thread spins on a core the step
+  needs. The blocks and their random streams depend only on the batch size,
+  so results do not depend on the number of threads. Measurements:
+  ``benchmarks/README.md``.
 """
 
 import numpy as np
@@ -45,13 +27,11 @@ from ._base import logistic, sample_bernoulli, sample_gaussian
 from ._optim import momentum_step
 from ._threads import BlockRunner, blas_threads, even_slices
 
-# Rows per block of the batch. Below about 50 rows a product runs markedly
-# slower per flop (measured: 130 GFLOP/s at 50 rows, 96 at 25 on one core).
+# Rows per block of the batch: smaller blocks make slower products per flop.
 _ROWS_PER_BLOCK = 50
 
 # Multiply-adds of one ``batch x n_features x n_components`` product below
-# which worker threads are not used: a step then takes well under 0.5 ms,
-# and the two hand-offs per step (about 50 microseconds each) eat the gain.
+# which a step is too short for the hand-offs to other threads to pay.
 _MIN_PARALLEL_WORK = 5_000_000
 
 
@@ -200,7 +180,20 @@ class ContrastiveDivergence:
         self._rngs, self._runner = None, None
 
     def update(self, X, rows, sample_weight=None):
-        """One gradient step on the batch ``X[rows]``.
+        """One CD-k (or PCD-k) step on the batch ``X[rows]``.
+
+        The log-likelihood of an RBM has the gradient (Hinton, 2002)
+        ``d log p(v) / dW = <v h>_data - <v h>_model``, and ``<h>_data -
+        <h>_model``, ``<v>_data - <v>_model`` for the hidden and visible
+        biases: ``<.>_data`` averages over the batch with ``P(h | v)``,
+        ``<.>_model`` over the model's own distribution. CD-k estimates the
+        model term from ``k`` Gibbs steps started at the data (PCD-k: at the
+        persistent chains). The step is then ``velocity <- momentum velocity
+        + rate (gradient - decay W)``, ``W <- W + velocity``.
+
+        Rows are independent in both phases, and visible units in the weight
+        gradient, so :class:`~skdbn._threads.BlockRunner` runs each in
+        blocks; the lines below are the equations for one block.
 
         Parameters
         ----------
@@ -214,39 +207,42 @@ class ContrastiveDivergence:
         if self._rngs is None:
             raise RuntimeError("ContrastiveDivergence.update must run inside 'with trainer:'")
         b = len(rows)
-        coef = self._row_coefficients(rows, sample_weight)
+        # Rows 0..b-1 of V and H hold the data phase, rows b..2b-1 the model.
+        V, H = self._V[: 2 * b], self._H[: 2 * b]
+        c = self._row_coefficients(rows, sample_weight)  # rate * (+w, -w') / sum(w)
         row_blocks = even_slices(b, self._n_blocks)
-        self._runner.run(
-            lambda k: self._gibbs_rows(X, rows, row_blocks[k], self._rngs[k], coef),
-            range(self._n_blocks),
-        )
-        self._runner.run(lambda cols: self._update_weights(b, cols), self._feature_blocks)
-        self._update_biases(b, coef)
 
-    def _gibbs_rows(self, X, rows, block, rng, coef):
-        """Both phases for the rows ``block`` of the batch; leaves ``c * H``.
+        def phases(k):
+            block, rng = row_blocks[k], self._rngs[k]
+            model = slice(b + block.start, b + block.stop)
+            v_data, h_data, v_model, h_model = V[block], H[block], V[model], H[model]
+            # Positive phase: v = x, and P(h = 1 | v).
+            self._load_batch(X, rows[block], out=v_data)
+            self._hidden_proba(v_data, out=h_data)
+            # Negative phase: k Gibbs steps h -> v -> h from a sample of the
+            # data's hidden units (CD) or from the persistent chains (PCD).
+            h = self.chains[block] if self.persistent else self._h_state[block]
+            if not self.persistent:
+                sample_bernoulli(h_data, rng, out=h)
+            if self.sample_hidden_stats:
+                sample_bernoulli(h_data, rng, out=h_data)
+            self._gibbs(h, v_model, h_model, rng)
+            # Fold the rate, the batch mean and the sign into the hidden rows.
+            h_data *= c[block, None]
+            h_model *= c[model, None]
 
-        Rows ``block`` of ``V`` and ``H`` get the data phase, the same rows
-        offset by ``b`` the model phase.
-        """
-        b = len(rows)
-        model = slice(b + block.start, b + block.stop)
-        v_data, h_data, h_state = self._V[block], self._H[block], self._h_state[block]
-        self._load_batch(X, rows[block], v_data)
-        self._hidden_proba(v_data, out=h_data)
-        if self.persistent:
-            h_state[...] = self.chains[block]
-        else:
-            sample_bernoulli(h_data, rng, out=h_state)
-        if self.sample_hidden_stats:
-            sample_bernoulli(h_data, rng, out=h_data)
-        self._negative_phase(h_state, self._V[model], self._H[model], rng)
-        if self.persistent:
-            self.chains[block] = h_state
-        # Learning rate, batch mean and sign go on the hidden rows, the
-        # smallest factor of the gradient products.
-        h_data *= coef[block, None]
-        self._H[model] *= coef[model, None]
+        def weights(cols):
+            # rate (<v h>_data - <v h>_model) = V^T (c H), for visible units cols.
+            grad = _blas.matmul(V[:, cols].T, H, out=self._grad_WT[cols])
+            decay = None if self._decay_WT is None else self._decay_WT[cols]
+            self._step(self._WT[cols], self.params.velocity[0].T[cols], grad, decay)
+
+        self._runner.run(phases, range(self._n_blocks))
+        self._runner.run(weights, self._feature_blocks)
+        # rate (<h>_data - <h>_model) and rate (<v>_data - <v>_model).
+        p = self.params
+        self._step(p.intercept_hidden, p.velocity[1], np.sum(H, axis=0, out=self._grad_c))
+        self._step(p.intercept_visible, p.velocity[2], _blas.matmul(c, V, out=self._grad_b))
 
     def _load_batch(self, X, rows, out):
         if issparse(X):
@@ -273,22 +269,22 @@ class ContrastiveDivergence:
             return sample_gaussian(mean, rng, out=mean)
         return sample_bernoulli(mean, rng, out=mean)
 
-    def _negative_phase(self, h_state, v_model, h_model, rng):
-        """Run ``k`` Gibbs steps from ``h_state``; leave the model statistics.
+    def _gibbs(self, h, v_model, h_model, rng):
+        """``k`` Gibbs steps from the hidden states ``h``; leave the model statistics.
 
         On return ``v_model`` holds the last visible state (its mean for CD,
-        a sample for PCD, whose chains must stay true Markov chains) and
-        ``h_model`` holds ``P(h = 1 | v_model)``; ``h_state`` holds a sample
-        of the last hidden layer, the persistent chains' next state.
+        a sample for PCD, whose chains must stay true Markov chains),
+        ``h_model`` holds ``P(h = 1 | v_model)`` and ``h`` a sample of it, the
+        persistent chains' next state.
         """
         for step in range(self.n_gibbs_steps):
             last = step == self.n_gibbs_steps - 1
-            self._visible_mean(h_state, out=v_model)
+            self._visible_mean(h, out=v_model)
             if self.persistent or not last:
                 self._sample_visible(v_model, rng)
             self._hidden_proba(v_model, out=h_model)
             if self.persistent or not last:
-                sample_bernoulli(h_model, rng, out=h_state)
+                sample_bernoulli(h_model, rng, out=h)
 
     def _row_coefficients(self, rows, sample_weight):
         """Row coefficients ``c`` of the stacked gradient ``V^T (c * H)``.
@@ -311,22 +307,6 @@ class ContrastiveDivergence:
         coef[b:] *= -1.0
         coef *= self.learning_rate / total
         return coef
-
-    def _update_weights(self, b, cols):
-        """Step the weights of the visible units ``cols`` (rows of ``W^T``)."""
-        grad = self._grad_WT[cols]
-        _blas.matmul(self._V[: 2 * b, cols].T, self._H[: 2 * b], out=grad)
-        velocity = self.params.velocity[0].T[cols]  # same layout as W^T
-        decay = None if self._decay_WT is None else self._decay_WT[cols]
-        self._step(self._WT[cols], velocity, grad, decay)
-
-    def _update_biases(self, b, coef):
-        """Step both biases: their gradients are sums of the scaled rows."""
-        p = self.params
-        grad_c = np.sum(self._H[: 2 * b], axis=0, out=self._grad_c)
-        grad_b = _blas.matmul(coef, self._V[: 2 * b], out=self._grad_b)
-        self._step(p.intercept_hidden, p.velocity[1], grad_c)
-        self._step(p.intercept_visible, p.velocity[2], grad_b)
 
     def _step(self, param, velocity, grad, decay_scratch=None):
         """``velocity = momentum * velocity + grad - rate * decay * param``;

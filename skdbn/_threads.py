@@ -1,22 +1,12 @@
-"""Threads of our own for the training loops, with single-threaded BLAS.
+"""Threads of our own for the RBM trainer and the likelihood estimates.
 
-The RBM trainer (``_cd.py``) cuts each mini-batch into fixed blocks: row
-blocks for everything that is independent from row to row (products,
-sigmoids, sampling) and blocks of weight rows for the gradient product.
-:class:`BlockRunner` runs those blocks on the calling thread and a few worker
-threads, while BLAS itself runs single-threaded; numpy releases the GIL inside
-both.
-
-Why not let BLAS use its own threads? At batch sizes around 100 its threads
-split only the products, not the element-wise work between them, and between
-two products its idle threads busy-wait on the cores the rest of the step
-needs. Measured on 2 cores: 2-thread OpenBLAS made small products 10 to 100
-times slower when another process shared the machine. Our idle workers sleep
-instead. The blocks depend only on the problem's sizes, never on the number
-of threads, so results are identical for any thread count.
-
-(The DBN's fine-tuning keeps BLAS's threads: the same scheme measured 5 to
-20 % slower there.)
+:class:`BlockRunner` runs fixed blocks of a step (row blocks of a batch,
+blocks of weight rows) on the calling thread and a few workers, with BLAS
+single-threaded; numpy releases the GIL inside both. At batch sizes around
+100 BLAS's own threads split only the products, and between products they
+spin on the cores the rest of the step needs, which on a shared machine makes
+a 2-thread BLAS call many times slower than a 1-thread one; our idle workers
+sleep instead. Measurements: ``benchmarks/README.md``.
 """
 
 from collections import deque
