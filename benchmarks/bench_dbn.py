@@ -38,9 +38,9 @@ Usage::
 and ``y``, like ``mnist_train.npz``; pixels are scaled to [0, 1]. Without it,
 or when the file is missing, the speed parts use ``load_digits`` scaled by
 1/16. ``--blas-threads N`` limits the BLAS thread pools (threadpoolctl); by
-default they keep their size (one thread per core). skdbn's fine-tuning runs
-its matrix products through SciPy's BLAS (``scipy.linalg.blas``), scikit-learn
-through NumPy's; the script prints both libraries.
+default they keep their size (one thread per core). skdbn and scikit-learn
+both run their matrix products through NumPy's BLAS (``skdbn/_blas.py``); the
+script prints every BLAS library loaded.
 
 Sample output (2-core Xeon with AVX-512; NumPy's OpenBLAS 0.3.31 and SciPy's
 0.3.30, both with the SkylakeX kernel; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
