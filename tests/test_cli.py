@@ -44,6 +44,9 @@ ROW_FIELDS = {
     "first_layer_gradient_norm_epoch1",
     "fit_time_s",
     "pretraining_time_s",
+    "chance_loss",
+    "n_not_converged",
+    "not_converged",
 }
 
 
@@ -80,7 +83,9 @@ def test_table_progress_and_figure(capsys, tmp_path, monkeypatch):
         for init in ("zero", "random", "xavier", "he")
         for pretrain in ("no", "yes")
     ]
-    assert all(" ± " in row and row.endswith(" s") for row in rows)
+    # Two epochs train nothing to the end: every row says so.
+    assert all(" ± " in row and " s  (not converged: 1 " in row for row in rows)
+    assert "not converged: the final loss is above 90% of the chance level" in out
     figure = tmp_path / "skdbn-compare" / "compare_digits.png"
     assert f"figure: {figure.relative_to(tmp_path)}" in out
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -103,6 +108,7 @@ def test_json_output(capsys):
     assert document["settings"]["rbm_hidden_stats"] == "samples"
     assert document["interrupted"] is False
     assert document["figure"] is None
+    assert document["budget"]["epochs"] == 2 and document["budget"]["batches"] == 5
     results = document["results"]
     assert [r["configuration"] for r in results] == CONFIGURATIONS
     for r in results:
@@ -114,6 +120,8 @@ def test_json_output(capsys):
         )
         assert r["fit_time_s"] > 0
         assert r["pretraining_time_s"] >= 0
+        assert r["chance_loss"] == pytest.approx(np.log(10), rel=0.01)
+        assert r["n_not_converged"] == sum(r["not_converged"].values()) == 1
     assert "[8/8]" in err  # progress goes to stderr
 
 
@@ -273,7 +281,7 @@ def test_settings_are_the_one_source_of_the_defaults(capsys):
         parser.parse_args(["compare", "--help"])
     text = capsys.readouterr().out
     assert "(default: 7)" in text and "(default: 9 4)" in text
-    clf = settings.classifier("random", True, seed=3)
+    clf = settings.classifier("random", True, seed=3, budget=settings.budget(100))
     assert (clf.max_iter, clf.hidden_layer_sizes, clf.init_scale) == (7, (9, 4), 0.3)
     assert clf.rbm.hidden_stats == settings.rbm_hidden_stats
 
@@ -475,8 +483,9 @@ def test_labels_are_stratified_and_the_same_for_every_configuration():
     kept = partial[partial != -1]
     assert kept.shape[0] == 40 and set(kept) == set(range(10))
     np.testing.assert_array_equal(partial, hide_labels(y[:300], 40, seed=0))
-    assert settings.classifier("he", True, seed=0).unlabeled == -1
-    assert Settings().classifier("he", True, seed=0).unlabeled is None  # default unchanged
+    assert settings.classifier("he", True, 0, settings.budget(225)).unlabeled == -1
+    default = Settings()
+    assert default.classifier("he", True, 0, default.budget(225)).unlabeled is None
     records = list(run_comparison(X[:300] / 16, y[:300], settings))
     assert len(records) == 16 and all(r["accuracy"] is not None for r in records)
 
@@ -490,3 +499,91 @@ def test_labels_json_and_errors(capsys):
         assert_one_line_error(*run(capsys, *TINY, "--labels", value))
         status, out, err = run(capsys, *TINY, "--labels", value)
         assert message in err, err
+
+
+# ------------------------------------------------- budget and convergence
+
+
+@pytest.mark.parametrize("n_train", [40, 133, 1347, 60000])
+def test_the_automatic_budget_adapts_to_the_data_size(n_train):
+    settings = Settings()
+    budget = settings.budget(n_train)
+    assert budget.batches == -(-n_train // settings.batch_size)
+    assert budget.updates >= settings.min_updates
+    assert budget.pretrain_updates >= settings.min_pretrain_updates
+    assert budget.epochs >= settings.min_epochs
+    assert budget.pretrain_epochs >= settings.min_pretrain_epochs
+    # No more epochs than needed: one fewer would miss a minimum.
+    assert budget.epochs == settings.min_epochs or (
+        (budget.epochs - 1) * budget.batches < settings.min_updates
+    )
+    fixed = Settings(epochs=3, pretrain_epochs=2).budget(n_train)
+    assert (fixed.epochs, fixed.pretrain_epochs) == (3, 2)
+    # With --labels, fine-tuning counts the labelled rows, pretraining all of them.
+    few = Settings(labels=20).budget(n_train)
+    assert few.batches == 1 and few.pretrain_batches == budget.pretrain_batches
+
+
+def test_convergence_verdicts():
+    from skdbn.compare.run import chance_loss, convergence
+
+    settings = Settings()
+    chance = chance_loss(np.repeat([0, 1, 2], 10))
+    assert chance == pytest.approx(np.log(3))
+    assert chance_loss(np.array([0] * 95 + [1] * 5)) < 0.3 * np.log(2)  # unbalanced
+    flat = [chance * (1 - 0.001 * k) for k in range(50)]
+    assert convergence(flat, chance, settings) == "at chance level"
+    falling = list(np.linspace(1.0, 0.2, 50))
+    assert convergence(falling, chance, settings) == "still falling"
+    # The same fall hidden in epoch-to-epoch noise still counts; noise alone does not.
+    noise = 0.02 * (-1.0) ** np.arange(50)
+    assert convergence(list(falling + noise), chance, settings) == "still falling"
+    assert convergence(list(0.1 + noise), chance, settings) is None
+    settled = list(0.05 + 0.5 * np.exp(-np.arange(50.0)))
+    assert convergence(settled, chance, settings) is None
+
+
+def test_unconverged_rows_are_marked_in_the_json(capsys):
+    status, out, _ = run(capsys, *TINY, "--json", "--no-plot", "--quiet")
+    assert status == 0
+    for row in json.loads(out)["results"]:
+        assert row["n_not_converged"] == 1
+        assert set(row["not_converged"]) <= {"at chance level", "still falling"}
+    status, out, _ = run(capsys, *TINY, "--epochs", "1", "--json", "--no-plot", "--quiet")
+    assert {why for row in json.loads(out)["results"] for why in row["not_converged"]} <= {
+        "at chance level", "too few epochs"
+    }
+
+
+def test_the_figure_marks_unconverged_configurations():
+    from skdbn.compare.plot import _tagged
+
+    records = [
+        {"init": "he", "pretrain": True, "not_converged": why}
+        for why in (None, "still falling", None)
+    ]
+    assert _tagged(records, "he", True) == "he + pretraining (not converged: 1/3)"
+    assert _tagged(records[:1], "he", True) == "he + pretraining"
+
+
+def test_the_header_states_every_setting_away_from_the_defaults(capsys):
+    from skdbn import DBNClassifier, RBMTransformer
+
+    status, out, _ = run(capsys, *TINY, "--batch-size", "16", "--quiet", "--no-plot")
+    assert status == 0
+    lines = out.split("\n\n")[0].splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("not at their"))
+    text = " ".join(line.strip() for line in lines[first:])
+    code = text.removeprefix("not at their defaults: ").split(";")[0]
+    # The header's code rebuilds the estimators of the run, all but the
+    # parameters that vary by fit.
+    built = eval(code, {"DBNClassifier": DBNClassifier, "RBMTransformer": RBMTransformer})
+    settings = Settings(
+        hidden_layer_sizes=(8,), epochs=2, pretrain_epochs=1, seeds=1, batch_size=16
+    )
+    used = settings.classifier("he", True, seed=0, budget=settings.budget(150))
+    varying = {"init", "pretrain", "random_state", "rbm"}
+    ours = {k: v for k, v in built.get_params(deep=False).items() if k not in varying}
+    theirs = {k: v for k, v in used.get_params(deep=False).items() if k not in varying}
+    assert ours == theirs and built.batch_size == 16
+    assert built.rbm.get_params() == used.rbm.get_params()

@@ -9,7 +9,7 @@ from pathlib import Path
 from . import plot, report
 from .data import InputError, load, one_line
 from .progress import Progress, duration
-from .run import configurations, run_comparison
+from .run import configurations, plan, run_comparison
 
 
 def compare(settings, *, stdout=None, stderr=None):
@@ -23,8 +23,9 @@ def compare(settings, *, stdout=None, stderr=None):
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     started = time.perf_counter()
     X, y, dataset = load(settings)
+    budget = plan(y, settings)
     figure = _figure_path(settings, dataset["name"], stderr)
-    records, interrupted = _collect(settings, X, y, stderr)
+    records, interrupted = _collect(settings, budget, X, y, stderr)
     if interrupted:
         n_fits = len(configurations()) * settings.seeds
         print(
@@ -34,25 +35,25 @@ def compare(settings, *, stdout=None, stderr=None):
         )
         figure = None
     elif figure is not None:
-        title = " | ".join(report.header(dataset, settings).splitlines()[:2])
+        title = " | ".join(report.header(dataset, settings, budget).splitlines()[:2])
         figure = plot.plot_comparison(records, figure, title=title)
     seconds = time.perf_counter() - started
     if settings.json:
-        document = report.document(dataset, settings, records, figure, interrupted, seconds)
+        document = report.document(dataset, settings, budget, records, figure, interrupted, seconds)
         print(document, file=stdout)
     else:
-        print(report.text(dataset, settings, records, figure), file=stdout)
+        print(report.text(dataset, settings, budget, records, figure), file=stdout)
     if not settings.quiet:
         print(f"skdbn compare: {len(records)} fits in {duration(seconds)}", file=stderr)
     return 130 if interrupted else 0
 
 
-def _collect(settings, X, y, stderr):
+def _collect(settings, budget, X, y, stderr):
     """The records of the fits, and whether Ctrl-C cut the run short."""
     progress = None
     if not settings.quiet:
         n_fits = len(configurations()) * settings.seeds
-        progress = Progress(stderr, n_fits, settings.seeds, settings.epochs)
+        progress = Progress(stderr, n_fits, settings.seeds, budget.epochs)
     records = []
     try:
         for record in run_comparison(X, y, settings, observer=progress):

@@ -1,5 +1,7 @@
 """The prose of ``skdbn compare --help``, filled in from the settings."""
 
+import dataclasses
+
 DESCRIPTION = """\
 Train a DBNClassifier for every init in zero, random, xavier and he, with RBM
 pretraining off and on (8 configurations), over several seeds, and print a
@@ -27,11 +29,17 @@ method:
   therefore covers both the split and the initialisation.
   Network: {activation} hidden layers and a softmax output, fine-tuned by SGD
   with {nesterov} {momentum} (the optimiser of the 2006-2010 experiments;
-  Adam's per-weight step sizes would partly hide a vanishing gradient) for a
-  fixed number of epochs, float32, one BLAS thread.
+  Adam's per-weight step sizes would partly hide a vanishing gradient),
+  float32, one BLAS thread.
+  Budget: fine-tuning runs at least {min_epochs} epochs and {min_updates}
+  mini-batch updates, pretraining at least {min_pretrain_epochs} epochs and
+  {min_pretrain_updates} updates per RBM, so small data get more epochs; the
+  header states the budget. --epochs and --pretrain-epochs fix the epochs
+  instead. There is no early stopping: a fit on a plateau may leave it
+  later, which is what init="random" shows.
   Pretraining: one CD-1 RBM per hidden layer, learning rate {rbm_rate}, batch {rbm_batch},
   with sampled hidden states in the data statistics
-  (RBMTransformer(hidden_stats="{hidden_stats}")): the sampling noise is what
+  (RBMTransformer(hidden_stats="{rbm_hidden_stats}")): the sampling noise is what
   breaks the symmetry of init="zero"; with hidden probabilities all the
   hidden units of a zero-initialised RBM would stay identical.
   init="random" draws N(0, init_scale^2) weights; the default {init_scale} is the
@@ -45,6 +53,14 @@ few labels:
   -1 (DBNClassifier(unlabeled=-1)): the RBMs pretrain on every training row,
   the fine-tuning learns from the N labelled ones only. This is the regime
   where pretraining matters most. The test rows keep their labels.
+
+not converged:
+  A row says how many of its fits did not converge: the final loss is still
+  above {chance_fraction:.0%} of the chance level (the loss of predicting the class
+  frequencies, log(n_classes) for balanced classes), or the mean loss fell
+  by more than {falling_fraction:.0%} of that level from one tenth of the epochs to the
+  last. The JSON rows count them (n_not_converged, not_converged) and the
+  figure marks them: such a row measures the budget, not the method.
 
 output:
   The table goes to stdout (with --json: one JSON document and nothing
@@ -67,11 +83,8 @@ def epilog(settings):
     # RBMTransformer(learning_rate="auto") is 0.1 for data in [0, 1] (ours).
     rate = "0.1" if rate == "auto" else f"{rate:g}"
     return _EPILOG.format(
-        activation=settings.activation,
+        **dataclasses.asdict(settings),
         nesterov="Nesterov momentum" if settings.nesterovs_momentum else "momentum",
-        momentum=settings.momentum,
         rbm_rate=rate,
         rbm_batch=rbm.batch_size,
-        hidden_stats=settings.rbm_hidden_stats,
-        init_scale=settings.init_scale,
     )

@@ -29,7 +29,9 @@ def plot_comparison(records, path, *, title=""):
     layer over the epochs for each configuration (mean over the seeds; log
     scale), and, when a pretrained record has filters whose size is a
     perfect square, the first RBM's filters as images. Diverged fits are left
-    out. Uses matplotlib's Agg canvas (no display needed).
+    out; a configuration with fits that did not converge says how many in its
+    legend entry and panel title. Uses matplotlib's Agg canvas (no display
+    needed).
 
     Parameters
     ----------
@@ -100,12 +102,19 @@ def _curves(records, init, pretrain, key):
     return np.stack([c[:length] for c in curves])
 
 
+def _tagged(records, init, pretrain, sep=" "):
+    """The configuration's name, marked if some of its fits did not converge."""
+    group = [r for r in records if (r["init"], r["pretrain"]) == (init, pretrain)]
+    n = sum(r["not_converged"] is not None for r in group)
+    return label(init, pretrain) + (f"{sep}(not converged: {n}/{len(group)})" if n else "")
+
+
 def _plot_losses(ax, records, configurations):
     for init, pretrain in configurations:
         curves = _curves(records, init, pretrain, "loss_curve")
         epochs = np.arange(1, curves.shape[1] + 1)
         style = {"color": _COLORS.get(init), "linestyle": "--" if pretrain else "-"}
-        ax.plot(epochs, curves.mean(axis=0), label=label(init, pretrain), **style)
+        ax.plot(epochs, curves.mean(axis=0), label=_tagged(records, init, pretrain), **style)
         ax.fill_between(
             epochs,
             curves.min(axis=0),
@@ -114,6 +123,9 @@ def _plot_losses(ax, records, configurations):
             color=style["color"],
             linewidth=0,
         )
+    if records:
+        chance = np.mean([r["chance_loss"] for r in records])
+        ax.axhline(chance, color="gray", linestyle=":", label="chance level")
     ax.set_yscale("log")
     ax.set_xlabel("fine-tuning epoch")
     ax.set_ylabel("training loss (cross-entropy)")
@@ -132,7 +144,8 @@ def _plot_gradients(fig, grid, records, configurations):
             name = "output" if layer == norms.shape[1] - 1 else f"layer {layer + 1}"
             ax.plot(epochs, np.maximum(norms[:, layer], 1e-12), label=name)
         ax.set_yscale("log")
-        ax.set_title(f"Gradient norm: {label(init, pretrain)}", fontsize="medium")
+        name = _tagged(records, init, pretrain, sep="\n")
+        ax.set_title(f"Gradient norm: {name}", fontsize="medium")
         ax.set_xlabel("epoch", fontsize="small")
         if k % 4 == 0:
             ax.set_ylabel("gradient norm (mean over seeds)", fontsize="small")

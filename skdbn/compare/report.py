@@ -2,6 +2,7 @@
 
 import json
 import math
+import textwrap
 
 import numpy as np
 
@@ -12,6 +13,11 @@ test accuracy: mean ± std over the seeds; final loss: training cross-entropy, l
 grad norm L1 ep1: norm of the loss gradient of the first weight layer, first epoch
 fit time: pretraining + fine-tuning, mean per fit"""
 
+_NOT_CONVERGED = """\
+not converged: the final loss is above {chance:.0%} of the chance level ({level:.3f}, the loss of
+  predicting the class frequencies), or its mean fell by more than {falling:.0%} of that level
+  from one tenth of the epochs to the last; more epochs (--epochs) may change such a row"""
+
 
 def summarize(records):
     """One row per configuration (in run order): means over its seeds.
@@ -21,7 +27,8 @@ def summarize(records):
     >>> from skdbn.compare.report import summarize
     >>> record = {"init": "he", "pretrain": False, "diverged": False, "accuracy": 0.5,
     ...           "final_loss": 1.0, "first_layer_gradient_norm": 0.1,
-    ...           "fit_time": 1.0, "pretraining_time": 0.0}
+    ...           "fit_time": 1.0, "pretraining_time": 0.0, "chance_loss": 0.69,
+    ...           "not_converged": None}
     >>> row, = summarize([record, {**record, "accuracy": 0.7}])
     >>> row["configuration"], row["n_seeds"], round(row["test_accuracy_mean"], 3)
     ('he', 2, 0.6)
@@ -54,7 +61,26 @@ def _row(init, pretrain, group):
         "first_layer_gradient_norm_epoch1": mean("first_layer_gradient_norm", group),
         "fit_time_s": mean("fit_time", group),
         "pretraining_time_s": mean("pretraining_time", group),
+        "chance_loss": mean("chance_loss", group),
+        "n_not_converged": sum(r["not_converged"] is not None for r in group),
+        "not_converged": not_converged(group),
     }
+
+
+def not_converged(records):
+    """How many of ``records`` did not converge, by reason (in a stable order)."""
+    reasons = [r["not_converged"] for r in records]
+    order = ("at chance level", "still falling", "too few epochs")
+    return {why: reasons.count(why) for why in order if why in reasons}
+
+
+def _note(row):
+    """The remark after a row: diverged and unconverged fits."""
+    parts = [f"{row['n_diverged']} diverged"] if row["n_diverged"] else []
+    if row["n_not_converged"]:
+        counts = ", ".join(f"{n} {why}" for why, n in row["not_converged"].items())
+        parts.append(f"not converged: {counts}")
+    return f"  ({'; '.join(parts)})" if parts else ""
 
 
 def format_table(rows):
@@ -69,7 +95,7 @@ def format_table(rows):
             if row["test_accuracy_mean"] is None
             else (f"{row['test_accuracy_mean']:.3f} ± {row['test_accuracy_std']:.3f}")
         )
-        note = f"  ({row['n_diverged']} diverged)" if row["n_diverged"] else ""
+        note = _note(row)
         lines.append(
             f"{row['init']:<7} {'yes' if row['pretrain'] else 'no':<11}  "
             f"{row['n_seeds']:>5}  "
@@ -84,55 +110,105 @@ def _fmt(value, spec):
     return "-" if value is None else format(value, spec)
 
 
-def header(dataset, settings):
-    """What was compared and how: the lines above the table."""
-    d, s = dataset, settings
+def header(dataset, settings, budget):
+    """What was compared and how: the lines above the table.
+
+    The last lines give, as code, every estimator parameter that differs
+    from its default, read from the estimators themselves.
+    """
+    d, s, b = dataset, settings, budget
     test = round(100 * s.test_size)
     hidden = "-".join(str(n) for n in s.hidden_layer_sizes)
     nesterov = "Nesterov momentum" if s.nesterovs_momentum else "momentum"
     stats = "sampled hidden states" if s.rbm_hidden_stats == "samples" else "hidden probabilities"
-    return (
+    fine_tuning = "--epochs" if s.epochs else _auto(s.min_epochs, s.min_updates)
+    pretraining = (
+        "--pretrain-epochs"
+        if s.pretrain_epochs
+        else _auto(s.min_pretrain_epochs, s.min_pretrain_updates)
+    )
+    lines = [
         f"skdbn compare: {d['name']}, {d['n_samples']} samples x {d['n_features']} "
-        f"features, {d['n_classes']} classes\n"
+        f"features, {d['n_classes']} classes",
         f"{_plural(s.seeds, 'seed')}, each with its own stratified {100 - test}/{test} "
-        f"train/test split; network {hidden} {s.activation} + softmax\n"
-        f"{_labels_line(s)}"
+        f"train/test split; network {hidden} {s.activation} + softmax",
+        *_labels_lines(s),
         f"fine-tuning: {s.solver.upper()} lr {s.learning_rate:g}, {nesterov} {s.momentum}, "
-        f"batch {s.batch_size}, {_plural(s.epochs, 'epoch')}; random init N(0, "
-        f"{s.init_scale:g}^2)\n"
-        f"pretraining: CD-1 RBMs with {stats}, "
-        f"{_plural(s.pretrain_epochs, 'epoch')} per layer\n\n"
+        f"batch {s.batch_size}; random init N(0, {s.init_scale:g}^2)",
+        "  " + _budget(b.epochs, b.batches, "fit", fine_tuning),
+        f"pretraining: CD-1 RBMs with {stats}, batch {s.rbm().batch_size}",
+        "  " + _budget(b.pretrain_epochs, b.pretrain_batches, "layer", pretraining),
+        *textwrap.wrap(_estimators(s.non_defaults(b)), 100, subsequent_indent="  "),
+    ]
+    return "\n".join(lines) + "\n\n"
+
+
+def _auto(min_epochs, min_updates):
+    return f"auto: at least {min_epochs} epochs and {min_updates} updates"
+
+
+def _budget(epochs, batches, per, rule):
+    """A phase's budget and where it comes from (``rule``), on one line."""
+    return (
+        f"{_plural(epochs, 'epoch')} x {_plural(batches, 'batch', 'batches')} = "
+        f"{_plural(epochs * batches, 'update')} per {per} ({rule})"
     )
 
 
-def _labels_line(settings):
-    """With ``--labels``: how many training rows keep their label."""
+def _labels_lines(settings):
+    """With ``--labels``: how many training rows keep their label (a list of lines)."""
     if settings.labels is None:
-        return ""
-    return (f"labels: {settings.labels} training rows per split keep theirs (stratified); "
-            "the others are unlabelled: pretrained on, not fine-tuned on\n")
+        return []
+    return [f"labels: {settings.labels} training rows per split keep theirs (stratified); "
+            "the others are unlabelled: pretrained on, not fine-tuned on"]
 
 
-def _plural(n, word):
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def _estimators(changed):
+    """The estimators' parameters that are not at their defaults, as code."""
+
+    def call(name, params):
+        return f"{name}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
+
+    dbn = dict(changed["DBNClassifier"])
+    dbn["rbm"] = _Code(call("RBMTransformer", changed["RBMTransformer"]))
+    return (
+        f"not at their defaults: {call('DBNClassifier', dbn)}; init, pretrain and "
+        "random_state (the seed) vary by fit, one partial_fit call per epoch"
+    )
 
 
-def text(dataset, settings, records, figure):
+class _Code(str):
+    """A string shown as it is by ``repr`` (a piece of code)."""
+
+    def __repr__(self):
+        return str(self)
+
+
+def _plural(n, word, plural=None):
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def text(dataset, settings, budget, records, figure):
     """The whole text report: header, table, footer and the figure's path."""
     rows = summarize(records)
-    lines = [header(dataset, settings) + format_table(rows)]
+    lines = [header(dataset, settings, budget) + format_table(rows)]
     lines.append(FOOTER if rows else "(no configuration finished)")
+    if any(row["n_not_converged"] for row in rows):
+        level = np.mean([row["chance_loss"] for row in rows])
+        fractions = {"chance": settings.chance_fraction, "falling": settings.falling_fraction}
+        lines.append(_NOT_CONVERGED.format(level=level, **fractions))
     lines.append("")
     if figure is not None:
         lines.append(f"figure: {figure}")
     return "\n".join(lines)
 
 
-def document(dataset, settings, records, figure, interrupted, seconds):
+def document(dataset, settings, budget, records, figure, interrupted, seconds):
     """The JSON report: strict JSON (NaN and infinities become null)."""
     content = {
         "dataset": dataset,
         "settings": settings.experiment(),
+        "budget": budget.as_dict(),
         "results": summarize(records),
         "figure": None if figure is None else str(figure),
         "interrupted": interrupted,

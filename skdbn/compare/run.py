@@ -31,8 +31,8 @@ def run_comparison(X, y, settings=DEFAULTS, *, observer=None):
     """Train every configuration over the seeds, one record per fit.
 
     For each ``init`` in zero, random, xavier and he, with ``pretrain`` off
-    and on, and for each seed ``s``, ``settings.classifier(init, pretrain, s)``
-    is trained on the ``s``-th stratified split (shared by all
+    and on, and for each seed ``s``, ``settings.classifier(init, pretrain, s,
+    budget)`` is trained on the ``s``-th stratified split (shared by all
     configurations) one epoch per :meth:`~skdbn.DBNClassifier.partial_fit`
     call, and scored on its test part. The data are checked and split at
     once; the fits run as the returned iterator is consumed, so the caller
@@ -60,8 +60,10 @@ def run_comparison(X, y, settings=DEFAULTS, *, observer=None):
         ``loss_curve`` (list of float), ``gradient_norms`` (ndarray of shape
         (n_epochs, n_layers - 1)), ``filters`` (the first RBM's
         ``components_`` of a pretrained fit, of shape (n_components,
-        n_features), else None), ``diverged`` (bool) and ``error`` (str or
-        None).
+        n_features), else None), ``diverged`` (bool), ``error`` (str or
+        None), ``chance_loss`` (see :func:`chance_loss`) and
+        ``not_converged`` (None, or why the training did not converge: see
+        :func:`convergence`).
 
     Raises
     ------
@@ -86,10 +88,65 @@ def run_comparison(X, y, settings=DEFAULTS, *, observer=None):
     y_trains = [y[train] for train, _ in splits]
     if settings.labels is not None:
         y_trains = [hide_labels(t, settings.labels, seed) for seed, t in enumerate(y_trains)]
-    return _fits(X, y, splits, y_trains, settings, observer or _Silent())
+    budget = settings.budget(splits[0][0].shape[0])
+    return _fits(X, y, splits, y_trains, settings, budget, observer or _Silent())
 
 
-def _fits(X, y, splits, y_trains, settings, observer):
+def plan(y, settings):
+    """The :class:`~skdbn.compare.settings.Budget` of the fits on labels ``y``.
+
+    Every split has the same training size, so one budget serves all fits.
+    """
+    train, _ = make_splits(np.asarray(y), settings.test_size, 1)[0]
+    return settings.budget(train.shape[0])
+
+
+def chance_loss(y):
+    """The cross-entropy of predicting the class frequencies of ``y``.
+
+    What a network that learnt nothing from the features reaches:
+    ``log(n_classes)`` for balanced classes, less for unbalanced ones.
+    """
+    _, counts = np.unique(y, return_counts=True)
+    p = counts / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def convergence(curve, chance, settings):
+    """Why a fit's training did not converge, or None if it did.
+
+    ``"at chance level"``: the final loss is above ``settings.chance_fraction``
+    times ``chance``, so the network learnt next to nothing. ``"still
+    falling"``: the mean loss of the last tenth of the epochs is below that
+    of the tenth before by more than ``settings.falling_fraction`` times
+    ``chance``, so more epochs would change the result (means of tenths,
+    because the loss of single SGD epochs is noisy). ``"too few epochs"``:
+    one epoch, nothing to compare.
+
+    Examples
+    --------
+    >>> from skdbn.compare import Settings
+    >>> from skdbn.compare.run import convergence
+    >>> settings = Settings()
+    >>> convergence([1.1, 1.09, 1.08], chance=1.0986, settings=settings)
+    'at chance level'
+    >>> convergence([1.0, 0.8, 0.6, 0.4], chance=1.0986, settings=settings)
+    'still falling'
+    >>> print(convergence([1.0, 0.5, 0.3, 0.29, 0.289], 1.0986, settings))
+    None
+    """
+    if not curve:
+        return None
+    if curve[-1] > settings.chance_fraction * chance:
+        return "at chance level"
+    if len(curve) < 2:
+        return "too few epochs"
+    k = max(1, len(curve) // 10)
+    drop = np.mean(curve[-2 * k : -k]) - np.mean(curve[-k:])
+    return "still falling" if drop > settings.falling_fraction * chance else None
+
+
+def _fits(X, y, splits, y_trains, settings, budget, observer):
     classes = np.unique(y)
     scale = bool(X.min() < 0 or X.max() > 1)
     index = 0
@@ -97,9 +154,15 @@ def _fits(X, y, splits, y_trains, settings, observer):
         for seed, (train, test) in enumerate(splits):
             observer.start(index, init, pretrain, seed)
             X_train, X_test = split(X, train, test, scale)
-            clf = settings.classifier(init, pretrain, seed)
+            clf = settings.classifier(init, pretrain, seed, budget)
             record = _fit_one(clf, X_train, y_trains[seed], X_test, y[test], classes, observer)
-            record.update(init=init, pretrain=pretrain, seed=seed)
+            chance = chance_loss(y[train])
+            verdict = None
+            if not record["diverged"]:
+                verdict = convergence(record["loss_curve"], chance, settings)
+            record.update(
+                init=init, pretrain=pretrain, seed=seed, chance_loss=chance, not_converged=verdict
+            )
             observer.finish(record)
             index += 1
             yield record
