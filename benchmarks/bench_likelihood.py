@@ -17,7 +17,7 @@ Training (all methods): ``RBMTransformer(n_components=500, batch_size=100)``
 on float32 data, Hinton's recipe (weight decay 2e-4, momentum 0.5 for the
 first 5 epochs then 0.9) with the learning rate decayed linearly from
 ``--learning-rate`` to 0 over the epochs, one ``partial_fit`` per epoch. Each
-method runs for ``--epochs`` epochs; ``--curve`` epochs get a quick AIS
+method runs for its stated epochs; ``--curve`` epochs get a quick AIS
 estimate (fewer betas) to draw L against training time, the final model the
 full one. Times are wall-clock on a machine shared with other jobs: compare
 rows of one run, not runs.
@@ -25,7 +25,7 @@ rows of one run, not runs.
 Usage::
 
     flock /tmp/skdbn-bench.lock python benchmarks/bench_likelihood.py \\
-        --data-dir ../shared/data --methods CD-1 PCD-1 --epochs 20
+        --data-dir ../shared/data --methods CD-1:20 PCD-1:20
 
 Without ``--data-dir`` (or when the files are missing) the script runs on
 ``load_digits`` binarised the same way (64 pixels, 16 hidden units, exact
@@ -72,22 +72,25 @@ def load(data_dir, n_train, seed):
     return X_train, X_test, name
 
 
-def train(name, X, args, checkpoints, on_checkpoint):
+def train(name, n_epochs, learning_rate, X, args, checkpoints, on_checkpoint):
     """Train one method epoch by epoch; call ``on_checkpoint(rbm, epoch, seconds)``."""
     rbm = RBMTransformer(
         n_components=args.n_components, batch_size=100, weight_decay=2e-4,
         random_state=args.seed, n_ais_runs=args.ais_runs, **METHODS[name],
     )
-    seconds = 0.0
-    for epoch in range(1, args.epochs + 1):
-        rate = args.learning_rate * (1 - (epoch - 1) / args.epochs)
+    seconds, epoch = 0.0, 0
+    while epoch < n_epochs:
+        epoch += 1
+        rate = learning_rate * (1 - (epoch - 1) / n_epochs)
         rbm.set_params(learning_rate=rate, momentum=0.5 if epoch <= 5 else 0.9)
         start = time.perf_counter()
         rbm.partial_fit(X)
         seconds += time.perf_counter() - start
+        if epoch == 2 and args.budget:  # fit the schedule to the time budget
+            n_epochs = max(2, min(n_epochs, int(args.budget / (seconds / 2))))
         if epoch in checkpoints:
             on_checkpoint(rbm, epoch, seconds)
-    return rbm, seconds
+    return rbm, seconds, n_epochs
 
 
 def evaluate(rbm, X_test, n_betas):
@@ -104,24 +107,36 @@ def evaluate(rbm, X_test, n_betas):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--methods", nargs="+", default=["CD-1", "PCD-1"], choices=METHODS)
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--methods", nargs="+", default=["CD-1:20", "PCD-1:20"],
+                        help="METHOD:EPOCHS[:LEARNING_RATE], METHOD one of "
+                        + ", ".join(METHODS))
+    parser.add_argument("--budget", type=float, default=None,
+                        help="seconds of training per method: after 2 epochs, fewer "
+                        "epochs if the stated ones would not fit")
     parser.add_argument("--n-train", type=int, default=60_000)
     parser.add_argument("--n-components", type=int, default=500)
-    parser.add_argument("--learning-rate", type=float, default=0.05)
+    parser.add_argument("--learning-rate", type=float, default=0.05,
+                        help="starting learning rate of methods that state none")
     parser.add_argument("--ais-runs", type=int, default=100)
     parser.add_argument("--ais-betas", type=int, default=14_500)
     parser.add_argument("--curve", type=int, nargs="*", default=[],
                         help="epochs at which to print a quick AIS estimate")
     parser.add_argument("--curve-betas", type=int, default=1000)
+    parser.add_argument("--check-betas", type=int, default=0,
+                        help="re-estimate the best model's log Z with this many betas and "
+                        "another AIS seed: a check of the estimate")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    runs = [(m.split(":") + [args.learning_rate])[:3] for m in args.methods]
+    runs = [(name, int(epochs), float(rate)) for name, epochs, rate in runs]
+    if unknown := {name for name, _, _ in runs} - set(METHODS):
+        parser.error(f"unknown methods {sorted(unknown)}")
     X_train, X_test, data_name = load(args.data_dir, args.n_train, args.seed)
     if data_name != "binarised MNIST":
         args.n_components = min(args.n_components, 16)
     print(f"data: {data_name}, {X_train.shape[0]} train / {X_test.shape[0]} test rows; "
-          f"{X_train.shape[1]} -> {args.n_components} hidden, batch 100, {args.epochs} "
-          f"epochs, lr {args.learning_rate} decayed linearly to 0, weight decay 2e-4, "
+          f"{X_train.shape[1]} -> {args.n_components} hidden, batch 100, "
+          f"learning rate decayed linearly to 0, weight decay 2e-4, "
           f"momentum 0.5 then 0.9; AIS {args.ais_runs} runs x {args.ais_betas} betas")
 
     def curve_point(name):
@@ -132,16 +147,20 @@ def main():
                   f"{ais:.0f} s)", flush=True)
         return report
 
-    header = (f"{'method':8s} {'epochs':>6s} {'train s':>8s} {'AIS s':>6s} "
+    header = (f"{'method':8s} {'epochs':>6s} {'lr':>5s} {'train s':>8s} {'AIS s':>6s} "
               f"{'test log-lik':>12s} {'AIS interval':>18s} {'published':>9s}")
-    rows = []
-    for name in args.methods:
-        rbm, seconds = train(name, X_train, args, set(args.curve), curve_point(name))
+    rows, models = [], []
+    for name, n_epochs, rate in runs:
+        rbm, seconds, n_epochs = train(
+            name, n_epochs, rate, X_train, args, set(args.curve), curve_point(name)
+        )
         score, (low, high), ais = evaluate(rbm, X_test, args.ais_betas)
         mnist = data_name == "binarised MNIST"
         published = f"{PUBLISHED[name]:9.2f}" if mnist and name in PUBLISHED else " " * 9
-        rows.append((score, seconds, f"{name:8s} {args.epochs:6d} {seconds:8.0f} {ais:6.0f} "
-                     f"{score:12.2f} [{low:7.2f}, {high:7.2f}] {published}"))
+        rows.append((score, seconds, (
+            f"{name:8s} {n_epochs:6d} {rate:5.3f} {seconds:8.0f} {ais:6.0f} "
+            f"{score:12.2f} [{low:7.2f}, {high:7.2f}] {published}")))
+        models.append(rbm)
         print(rows[-1][2], flush=True)
     print()
     print(header)
@@ -151,6 +170,12 @@ def main():
     if data_name == "binarised MNIST":
         print(f"published: CD-25 (Salakhutdinov & Murray 2008) {PUBLISHED['CD-25']:.2f} nats")
     best_score, best_seconds, _ = max(rows)
+    if args.check_betas:
+        best = models[rows.index(max(rows))]
+        best._ais_rng = np.random.default_rng(args.seed + 1000)  # another AIS stream
+        score, (low, high), ais = evaluate(best, X_test, args.check_betas)
+        print(f"check of the best: AIS with {args.check_betas} betas and another seed gives "
+              f"{score:.2f} [{low:.2f}, {high:.2f}] ({ais:.0f} s)")
     print(f"test log-likelihood {best_score:.2f} nats in {best_seconds:.0f} s")
 
 
