@@ -105,10 +105,8 @@ def main():
     X = lazy_array(n_rows, args.chunk_rows)
     held_out = make_block(prototypes(), 2000, seed=n_rows)  # no chunk's seed
     rbm = RBMTransformer(args.n_components, random_state=0)
-    # RBMTransformer.score (mean log-likelihood) may not exist in older
-    # versions; Incremental then needs an explicit scoring to accept it.
-    scoring = None if hasattr(RBMTransformer, "score") else _mean_free_energy
-    incremental = Incremental(rbm, scoring=scoring, shuffle_blocks=False)
+    # Incremental checks that it can score the model: RBMTransformer.score.
+    incremental = Incremental(rbm, shuffle_blocks=False)
 
     client = None
     if args.scheduler == "distributed":
@@ -167,10 +165,6 @@ def check_against_loop(rbm, X, fitted, seconds):
 def reconstruction_error(rbm, X):
     """Mean squared error of the mean-field reconstruction, as in ``loss_curve_``."""
     return float(np.mean((X - rbm.inverse_transform(rbm.transform(X))) ** 2))
-
-
-def _mean_free_energy(estimator, X, y=None):
-    return float(np.mean(estimator.score_samples(X)))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ targets are encoded (``_encode_targets``) and what its output and loss are
 """
 
 import copy
+import functools
 import time
 import warnings
 from numbers import Integral, Real
@@ -17,6 +18,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._callbacks import CallbackSupportMixin, EpochHooks, Task, interruptible
 from ._fine_tuning import (
     FineTuningRun,
     FineTuningSettings,
@@ -29,7 +31,7 @@ from ._rbm import RBMTransformer
 from ._utils import in_chunks, restore_on_error
 
 
-class BaseDBN(BaseEstimator):
+class BaseDBN(CallbackSupportMixin, BaseEstimator):
     """Greedy RBM pretraining and backpropagation fine-tuning of a feed-forward network.
 
     Not for direct use: see :class:`DBNClassifier` and :class:`DBNRegressor`,
@@ -129,12 +131,18 @@ class BaseDBN(BaseEstimator):
     # ------------------------------------------------------------ fitting
 
     def _fit(self, X, y, sample_weight, *, fresh, incremental, classes=None):
-        """Validate, initialise if ``fresh``, fine-tune; all-or-nothing.
+        """Validate, initialise if ``fresh``, fine-tune.
 
         Pretraining learns from every row, fine-tuning from the labelled rows
-        only (see ``_labelled_rows``).
+        only (see ``_labelled_rows``). All-or-nothing on error; Ctrl-C keeps
+        the model of the last completed fine-tuning epoch, or the previous
+        one (:mod:`skdbn._callbacks`).
         """
-        with restore_on_error(self):
+        data = _hook_data(X, y, sample_weight)
+        n_pretrained = len(self._hidden_sizes()) if fresh and self.pretrain else 0
+        name = "partial_fit" if incremental else "fit"
+        task = Task.root(self, name, n_pretrained + 1, **data)
+        with interruptible(self), restore_on_error(self) as checkpoint:
             X, y = validate_data(
                 self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
                 reset=fresh, **self._target_checks,
@@ -149,17 +157,21 @@ class BaseDBN(BaseEstimator):
             Y = self._encode_targets(y[labelled], fresh, classes, X.dtype)
             settings = FineTuningSettings.from_estimator(self, self._objective)
             if fresh:
-                state = self._initialize(X, Y.shape[1], sample_weight)
+                state = self._initialize(X, Y.shape[1], sample_weight, task)
             else:
                 state = previous_state(self, incremental)
             self._warn_if_unlabelled_unused(labelled, fresh)
             if not labelled.all():
                 X = X[labelled]
                 sample_weight = None if sample_weight is None else sample_weight[labelled]
+            data = _hook_data(X, y[labelled], sample_weight)
             if Y.shape[0]:
-                self._fine_tune(settings, state, X, Y, sample_weight, incremental)
+                hooks = self._fine_tuning_hooks(task, checkpoint, settings, incremental, data)
+                self._fine_tune(settings, state, X, Y, sample_weight, incremental, hooks)
+                hooks.task.end(**data)
             elif fresh:
                 raise ValueError("The first call to partial_fit needs labelled rows.")
+        task.end(attributes={} if hasattr(self, "coefs_") else None, **data)
         return self
 
     def _labelled_rows(self, y):
@@ -177,7 +189,7 @@ class BaseDBN(BaseEstimator):
                 stacklevel=5,  # the user's fit() call, through _fit_context
             )
 
-    def _initialize(self, X, n_outputs, sample_weight):
+    def _initialize(self, X, n_outputs, sample_weight, task):
         """Pretrain (or draw) the hidden layers, draw the output layer.
 
         Sets the fitted attributes that do not change during fine-tuning and
@@ -189,7 +201,7 @@ class BaseDBN(BaseEstimator):
         sizes = [X.shape[1], *self._hidden_sizes(), n_outputs]
         start = time.perf_counter()
         if self.pretrain:
-            self.rbms_ = self._pretrain(X, sample_weight)
+            self.rbms_ = self._pretrain(X, sample_weight, task)
             coefs = [_network_weights(r) for r in self.rbms_]
             intercepts = [r.intercept_hidden_.copy() for r in self.rbms_]
         else:
@@ -220,8 +232,11 @@ class BaseDBN(BaseEstimator):
             init_scale=self.init_scale, dtype=self._dtype,
         )
 
-    def _pretrain(self, X, sample_weight):
-        """Train one RBM per hidden layer on the layer below's probabilities."""
+    def _pretrain(self, X, sample_weight, task):
+        """Train one RBM per hidden layer on the layer below's probabilities.
+
+        Each RBM's fit is a subtask of ``task``.
+        """
         template = RBMTransformer() if self.rbm is None else self.rbm
         rbms, data = [], X
         for layer, n_hidden in enumerate(self._hidden_sizes()):
@@ -233,7 +248,8 @@ class BaseDBN(BaseEstimator):
             )
             if layer:
                 rbm.set_params(visible="bernoulli")
-            rbm.fit(data, sample_weight=sample_weight)
+            with task.fit_of(f"pretrain layer {layer + 1}", rbm):
+                rbm.fit(data, sample_weight=sample_weight)
             if self.verbose and rbm.loss_curve_:
                 print(f"[{type(self).__name__}] pretrained layer {layer + 1}: "
                       f"reconstruction error {rbm.loss_curve_[-1]:.5f}")
@@ -241,12 +257,26 @@ class BaseDBN(BaseEstimator):
             rbms.append(rbm)
         return rbms
 
-    def _fine_tune(self, settings, state, X, Y, sample_weight, incremental):
-        """Backprop epochs on the state's arrays; publish them at the end."""
+    def _fine_tune(self, settings, state, X, Y, sample_weight, incremental, hooks=None):
+        """Backprop epochs on the state's arrays; publish them at the end.
+
+        ``hooks`` (:class:`skdbn._callbacks.EpochHooks`) run around each epoch.
+        """
         start = time.perf_counter()
         run = FineTuningRun(settings, state, X, Y, sample_weight, self._rng, incremental)
-        self._publish(run.train(), settings.early_stopping and not incremental)
+        self._publish(run.train(hooks), settings.early_stopping and not incremental)
         self.fine_tuning_time_ += time.perf_counter() - start
+
+    def _fine_tuning_hooks(self, task, checkpoint, settings, incremental, data):
+        """The fine-tuning's callback task (a subtask of ``task``) and epoch hooks."""
+        fine_tuning = task.subtask("fine-tune", 1 if incremental else self.max_iter, **data)
+        early_stopping = settings.early_stopping and not incremental
+        commit = functools.partial(self._commit, early_stopping=early_stopping)
+        return EpochHooks(fine_tuning, checkpoint, commit, **data)
+
+    def _commit(self, state, early_stopping):
+        """Publish a copy of a run's state after one more epoch (training goes on in place)."""
+        self._publish(copy.deepcopy(state), early_stopping)
 
     def _publish(self, state, early_stopping):
         """Expose a run's final state as the fitted attributes."""
@@ -355,3 +385,9 @@ def _network_weights(rbm):
     own ``components_`` must not change during fine-tuning).
     """
     return np.divide(rbm.components_.T, rbm.visible_scale_[:, None])
+
+
+def _hook_data(X, y, sample_weight):
+    """The ``X``, ``y`` and ``metadata`` that the callback hooks receive."""
+    metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+    return {"X": X, "y": y, "metadata": metadata}

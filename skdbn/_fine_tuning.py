@@ -198,13 +198,18 @@ class FineTuningRun:
                 f"{self.settings.validation_fraction}."
             )
 
-    def train(self):
-        """Run the epochs and return the final :class:`TrainingState`."""
+    def train(self, hooks=None):
+        """Run the epochs and return the final :class:`TrainingState`.
+
+        ``hooks`` (:class:`skdbn._callbacks.EpochHooks`) start each epoch's
+        callback task and, at its end, publish the state; they stop the
+        training when a callback asks to.
+        """
         n_epochs = 1 if self.incremental else self.settings.max_iter
         # Overflow is detected explicitly (_check_finite) and reported as a
         # clear error, so numpy's own warnings about it would only be noise.
         with np.errstate(over="ignore", invalid="ignore"):
-            self._epochs(n_epochs)
+            self._epochs(n_epochs, hooks)
         state = self.state
         if self.early_stopping and self.best_params is not None:
             state.coefs[:], state.intercepts[:] = self.best_params
@@ -215,17 +220,22 @@ class FineTuningRun:
             state.best_loss = min(self.best_loss, min(state.loss_curve))
         return state
 
-    def _epochs(self, n_epochs):
+    def _epochs(self, n_epochs, hooks):
         settings = self.settings
         for epoch in range(n_epochs):
             if settings.schedule == "cosine" and not self.incremental:
                 self.state.step_size = 0.5 * settings.learning_rate_init * (
                     1 + np.cos(np.pi * epoch / settings.max_iter)
                 )
+            if hooks is not None:
+                hooks.begin()
             self._epoch()
+            stop = not self.incremental and self._should_stop()
+            if hooks is not None and hooks.end(self.state):
+                return  # a callback stopped the training: no convergence warning
             if self.incremental:
                 return
-            if self._should_stop():
+            if stop:
                 break
         else:
             if n_epochs == settings.max_iter:

@@ -17,6 +17,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from . import _blas
 from ._base import logistic, sample_bernoulli, sample_gaussian, softplus
+from ._callbacks import CallbackSupportMixin, EpochHooks, Task, interruptible
 from ._cd import ContrastiveDivergence, RBMParameters
 from ._exceptions import DivergenceError
 from ._init import INITIALIZERS, initial_weights, make_generator
@@ -31,7 +32,9 @@ _MONITOR_ROWS = 1000
 _DIVERGENCE_FACTOR = 1e4
 
 
-class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class RBMTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, CallbackSupportMixin, BaseEstimator
+):
     """Restricted Boltzmann Machine with Bernoulli hidden units.
 
     An RBM is a two-layer undirected model of the data: binary hidden units
@@ -296,11 +299,17 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             The updated transformer.
         """
         first_call = not hasattr(self, "components_")
-        return self._fit(X, sample_weight, n_epochs=1, reset=first_call)
+        return self._fit(X, sample_weight, n_epochs=1, reset=first_call, name="partial_fit")
 
-    def _fit(self, X, sample_weight, *, n_epochs, reset):
-        """Validate ``X``, then train ``n_epochs`` epochs; all-or-nothing."""
-        with restore_on_error(self):
+    def _fit(self, X, sample_weight, *, n_epochs, reset, name="fit"):
+        """Validate ``X``, then train ``n_epochs`` epochs.
+
+        All-or-nothing on error; Ctrl-C keeps the last completed epoch's model
+        (:mod:`skdbn._callbacks`).
+        """
+        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+        task = Task.root(self, name, n_epochs, X=X, metadata=metadata)
+        with interruptible(self), restore_on_error(self) as checkpoint:
             X = validate_data(
                 self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
                 reset=reset,
@@ -315,7 +324,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 self._check_visible_range(X)
             # Resolved on every call: partial_fit follows set_params(learning_rate=).
             self.learning_rate_ = self._resolve_learning_rate()
-            self._train(X, sample_weight, n_epochs)
+            hooks = EpochHooks(task, checkpoint, self._commit, X=X, metadata=metadata)
+            self._train(X, sample_weight, n_epochs, hooks)
+        task.end(X=X, metadata=metadata, attributes={} if hasattr(self, "n_iter_") else None)
         return self
 
     def _initialize(self, X, sample_weight):
@@ -353,23 +364,23 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return float(self.learning_rate)
         return 0.01 if self.visible_ == "gaussian" else 0.1
 
-    def _train(self, X, sample_weight, n_epochs):
-        """Run the epochs on a copy of the parameters, then publish them."""
+    def _train(self, X, sample_weight, n_epochs, hooks):
+        """Run the epochs on a copy of the parameters, publishing each epoch's model."""
         params = self._params.copy()
         # Draw from a copy of the generator: on error, restore_on_error puts
         # back the untouched original, so a failed call changes no state.
-        self._rng = copy.deepcopy(self._rng)
+        rng = copy.deepcopy(self._rng)
         chains = None
         if self.method == "pcd":
             chains = getattr(self, "persistent_chains_", None)
             chains = _resize_chains(chains, self.batch_size, self.n_components, X.dtype)
-        trainer = self._make_trainer(params, chains, X.dtype)
+        trainer = self._make_trainer(params, chains, rng)
         n_samples = X.shape[0]
         monitor_rows = np.unique(np.linspace(0, n_samples - 1, _MONITOR_ROWS).astype(int))
         loss_limit = self._divergence_limit(X[monitor_rows])
-        loss_curve = list(self.loss_curve_)
         for _ in range(n_epochs):
-            order = self._rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
+            hooks.begin()
+            order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
             # The trainer's worker threads, for this epoch. The monitoring
             # runs in there too, with single-threaded BLAS: BLAS threads spin
             # on after a call and would slow the next epoch's start.
@@ -378,23 +389,29 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                     trainer.update(X, order[batch], sample_weight)
                 loss = self._reconstruction_error(params, X[monitor_rows])
             if not (params.all_finite() and loss <= loss_limit):
-                epoch = len(loss_curve) + 1  # loss_curve holds the earlier epochs
+                epoch = self.n_iter_ + 1
                 raise DivergenceError(
                     "RBM training diverged (non-finite weights or exploding "
                     f"reconstruction error {loss:.3g}) at epoch {epoch}; reduce "
                     f"learning_rate (now {self.learning_rate_}) or scale the data."
                 )
-            loss_curve.append(loss)
             if self.verbose:
-                print(f"[RBMTransformer] epoch {len(loss_curve)}, reconstruction error {loss:.5f}")
-        self._params = params
-        self.n_iter_ += n_epochs
-        self.loss_curve_ = loss_curve
-        if chains is not None:
-            self.persistent_chains_ = chains
-        self._publish(params)
+                print(f"[RBMTransformer] epoch {self.n_iter_ + 1}, "
+                      f"reconstruction error {loss:.5f}")
+            if hooks.end(params, chains, rng, loss):
+                break  # a callback stopped the training
 
-    def _make_trainer(self, params, chains, dtype):
+    def _commit(self, params, chains, rng, loss):
+        """Publish the model after one more epoch: copies, as training goes on in place."""
+        self._params = params.copy()
+        self._rng = copy.deepcopy(rng)
+        self.n_iter_ += 1
+        self.loss_curve_ = [*self.loss_curve_, loss]
+        if chains is not None:
+            self.persistent_chains_ = chains.copy()
+        self._publish(self._params)
+
+    def _make_trainer(self, params, chains, rng):
         return ContrastiveDivergence(
             params,
             gaussian=self.visible_ == "gaussian",
@@ -405,7 +422,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             momentum=self.momentum,
             weight_decay=self.weight_decay,
             batch_size=self.batch_size,
-            random_state=self._rng,
+            random_state=rng,
             chains=chains,
             visible_scale=self.visible_scale_ if self.visible_ == "gaussian" else None,
         )

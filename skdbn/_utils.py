@@ -9,12 +9,17 @@ from sklearn.utils import gen_batches
 
 @contextmanager
 def restore_on_error(estimator):
-    """Give ``fit``/``partial_fit`` all-or-nothing semantics.
+    """Give ``fit``/``partial_fit`` all-or-nothing semantics, with epoch checkpoints.
 
-    On any exception (including ``KeyboardInterrupt``) the estimator's
-    attributes are put back exactly as they were when the block started.
-    This is sound because training works on copies of the fitted arrays and
-    only assigns them at the end, never changing a published array in place.
+    Yields a function ``checkpoint()`` that the training loop calls once an
+    epoch's model is published. On an exception the estimator's attributes
+    are put back exactly as they were when the block started; on a
+    ``KeyboardInterrupt`` (Ctrl-C) as they were at the last checkpoint, or
+    at the start if there was none, so an interrupted fit keeps the model of
+    its last completed epoch, never a half-updated one. Either way the
+    exception goes on. This is sound because training works on copies of
+    the fitted arrays and only assigns them, never changing a published
+    array in place.
 
     Examples
     --------
@@ -22,18 +27,26 @@ def restore_on_error(estimator):
     >>> from skdbn._utils import restore_on_error
     >>> est = BaseEstimator()
     >>> try:
-    ...     with restore_on_error(est):
-    ...         est.coef_ = 1
-    ...         raise ValueError("boom")
-    ... except ValueError:
+    ...     with restore_on_error(est) as checkpoint:
+    ...         est.n_iter_ = 1
+    ...         checkpoint()
+    ...         est.n_iter_ = 2
+    ...         raise KeyboardInterrupt
+    ... except KeyboardInterrupt:
     ...     pass
-    >>> hasattr(est, "coef_")
-    False
+    >>> est.n_iter_
+    1
     """
-    saved = dict(vars(estimator))
+    start = dict(vars(estimator))
+    last = [start]
+
+    def checkpoint():
+        last[0] = dict(vars(estimator))
+
     try:
-        yield
-    except BaseException:
+        yield checkpoint
+    except BaseException as error:
+        saved = last[0] if isinstance(error, KeyboardInterrupt) else start
         vars(estimator).clear()
         vars(estimator).update(saved)
         raise
