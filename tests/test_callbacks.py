@@ -194,6 +194,51 @@ def test_scoring_monitor_scores_each_fine_tuning_epoch(digits):
     assert len(set(expected)) > 1  # the epochs differ
 
 
+@needs_callbacks
+def test_scoring_monitor_scores_the_labelled_rows_only(digits):
+    from sklearn.callback import ScoringMonitor
+
+    X, y = digits
+    y = np.where(np.arange(len(y)) % 2, y, -1)  # every other row unlabelled
+    params = dict(hidden_layer_sizes=(16,), rbm=RBMTransformer(n_iter=2), max_iter=2,
+                  unlabeled=-1, random_state=0)
+    monitor = ScoringMonitor(scoring="accuracy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dbn = DBNClassifier(**params).set_callbacks(monitor).fit(X, y)
+    (root,) = [row for row in monitor.get_logs().data if row["task_name"] == "fit"]
+    labelled = y != -1
+    assert root["accuracy"] == pytest.approx(dbn.score(X[labelled], y[labelled]))
+
+
+@needs_callbacks
+def test_compare_reports_each_pretraining_epoch(digits):
+    from skdbn.compare import Settings, run_comparison
+
+    class Observer:
+        def __init__(self):
+            self.calls = []
+
+        def start(self, index, init, pretrain, seed):
+            pass
+
+        def epoch(self, epoch, loss):
+            pass
+
+        def finish(self, record):
+            pass
+
+        def pretraining(self, *args):
+            self.calls.append(args)
+
+    X, y = digits
+    observer = Observer()
+    settings = Settings(hidden_layer_sizes=(8, 4), epochs=1, pretrain_epochs=2, seeds=1)
+    list(run_comparison(X, y, settings, observer=observer))
+    # (layer, n_layers, epoch, n_epochs), for each of the 4 pretrained configurations.
+    assert observer.calls == [(1, 2, 1, 2), (1, 2, 2, 2), (2, 2, 1, 2), (2, 2, 2, 2)] * 4
+
+
 # ----------------------------------------------------------- early stops
 
 

@@ -51,6 +51,10 @@ class Progress:
         self.label = f"{label(init, pretrain)}, seed {seed + 1}/{self.n_seeds}"
         self._show(0, "pretraining..." if pretrain else "")
 
+    def pretraining(self, layer, n_layers, epoch, n_epochs):
+        """After each epoch of each pretrained layer (with scikit-learn's callbacks)."""
+        self._show(0, f"pretraining layer {layer}/{n_layers}, epoch {epoch}/{n_epochs}")
+
     def epoch(self, epoch, loss):
         self._show(epoch, f"loss {loss:.4f}")
 

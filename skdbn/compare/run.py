@@ -3,7 +3,9 @@
 :func:`run_comparison` yields one record per fit and prints nothing; whoever
 consumes it decides what to show. It reports its progress to an optional
 observer with three methods, ``start(index, init, pretrain, seed)``,
-``epoch(epoch, loss)`` and ``finish(record)``.
+``epoch(epoch, loss)`` and ``finish(record)``, and, if it has it and
+scikit-learn has callbacks (>= 1.9), ``pretraining(layer, n_layers, epoch,
+n_epochs)`` at the end of each pretraining epoch.
 """
 
 import time
@@ -175,6 +177,8 @@ def _fit_one(clf, X_train, y_train, X_test, y_test, classes, observer):
     rows too); the later ones only the labelled rows, all they learn from.
     """
     labelled = y_train != UNLABELED if clf.unlabeled is not None else slice(None)
+    if hasattr(observer, "pretraining") and hasattr(clf, "set_callbacks"):
+        clf.set_callbacks(_PretrainingProgress(observer))
     # One BLAS thread: the mini-batch products are too small to gain from
     # threads, and on a busy machine threads slow them down up to tenfold.
     with (
@@ -217,6 +221,41 @@ def _record(clf, accuracy, fit_time, error):
         "diverged": error is not None,
         "error": error,
     }
+
+
+class _PretrainingProgress:
+    """A scikit-learn callback: ``observer.pretraining`` after each pretraining epoch.
+
+    Set on the DBN, it propagates to the pretraining RBMs, whose fit is the
+    DBN's task of that layer (see the docs page "Progress, callbacks and
+    Ctrl-C"); it never stops anything.
+    """
+
+    max_propagation_depth = None
+
+    def __init__(self, observer):
+        self.observer = observer
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context):
+        layer = context.parent
+        if context.task_name == "epoch" and context.estimator_name == "RBMTransformer" and (
+            layer is not None and layer.source_task_name is not None
+        ):
+            # The DBN's subtasks are the layers in order, then the fine-tuning.
+            n_layers = layer.parent.max_subtasks - 1
+            self.observer.pretraining(
+                layer.task_id + 1, n_layers, context.task_id + 1, layer.max_subtasks
+            )
+        return False
 
 
 class _Silent:
