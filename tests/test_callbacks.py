@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 import skdbn._cd
 import skdbn._fine_tuning
-from skdbn import DBNClassifier, RBMTransformer
+from skdbn import DBNClassifier, DBNRegressor, RBMTransformer
 from skdbn._callbacks import HAS_CALLBACKS
 
 needs_callbacks = pytest.mark.skipif(
@@ -195,6 +195,20 @@ def test_scoring_monitor_scores_each_fine_tuning_epoch(digits):
 
 
 @needs_callbacks
+def test_regressor_has_the_same_task_tree(digits):
+    X, y = digits
+    recorder = Recorder(stop_at={("DBNRegressor", "epoch", 1)})
+    dbn = DBNRegressor((8,), rbm=RBMTransformer(n_iter=2), max_iter=5, random_state=0)
+    dbn.set_callbacks(recorder).fit(X, y.astype(float))
+    assert _tree(recorder.roots[0]) == [
+        (0, "DBNRegressor", "fit", 2, None),
+        (1, "RBMTransformer", "fit", 2, "pretrain layer 1"), *_epochs("RBMTransformer", 2, 2),
+        (1, "DBNRegressor", "fine-tune", 5, None), *_epochs("DBNRegressor", 2, 2),
+    ]
+    assert dbn.n_iter_ == 2
+
+
+@needs_callbacks
 def test_scoring_monitor_scores_the_labelled_rows_only(digits):
     from sklearn.callback import ScoringMonitor
 
@@ -214,19 +228,11 @@ def test_scoring_monitor_scores_the_labelled_rows_only(digits):
 @needs_callbacks
 def test_compare_reports_each_pretraining_epoch(digits):
     from skdbn.compare import Settings, run_comparison
+    from skdbn.compare.run import _Silent
 
-    class Observer:
+    class Observer(_Silent):
         def __init__(self):
             self.calls = []
-
-        def start(self, index, init, pretrain, seed):
-            pass
-
-        def epoch(self, epoch, loss):
-            pass
-
-        def finish(self, record):
-            pass
 
         def pretraining(self, *args):
             self.calls.append(args)
