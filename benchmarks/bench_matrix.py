@@ -13,7 +13,8 @@ same round: above 1 means skdbn is faster. Ratios, not seconds, are the result
   the wall time of ``fit`` over ``n_iter_``.
 * **RBM**: ``RBMTransformer(method="pcd", momentum=0, weight_decay=0)`` vs
   ``BernoulliRBM`` (both PCD-1, learning rate 0.1), 784 -> 256, for dtype x
-  threads x batch {10, 100}.
+  threads x batch {10, 100}; plus, at batch 100 and default threads, the same
+  cell with the trainer's own threads off (what ``skdbn/_threads.py`` is worth).
 * **default fit**: ``DBNClassifier(random_state=0)`` vs
   ``MLPClassifier(random_state=0)`` on ``--n-samples`` float64 rows, wall time
   and test accuracy (on ``mnist_test.npz`` beside ``--data`` when it exists,
@@ -48,7 +49,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import BernoulliRBM, MLPClassifier
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skdbn import DBNClassifier, RBMTransformer
+from skdbn import DBNClassifier, RBMTransformer, _cd
 
 DTYPES = (np.float64, np.float32)
 THREADS = ("default", 1)
@@ -145,6 +146,27 @@ def rbm_cells(X, args):
                         )
                     ),
                 )
+                if batch == 100 and threads == "default":
+                    # What the trainer's own threads are worth: the same cell
+                    # with them off (BLAS stays single-threaded in the trainer).
+                    yield f"{name}, own threads off", threads, (
+                        lambda common=common: per_epoch(lambda: BernoulliRBM(**common)),
+                        lambda common=common: without_own_threads(
+                            lambda: per_epoch(lambda: RBMTransformer(
+                                method="pcd", momentum=0.0, weight_decay=0.0, **common
+                            ))
+                        ),
+                    )
+
+
+def without_own_threads(run):
+    """``run()`` with the RBM trainer's worker threads disabled (a private knob)."""
+    saved = _cd._MIN_PARALLEL_WORK
+    _cd._MIN_PARALLEL_WORK = float("inf")
+    try:
+        return run()
+    finally:
+        _cd._MIN_PARALLEL_WORK = saved
 
 
 def print_blas():
