@@ -194,11 +194,12 @@ def sample_bernoulli(proba, random_state, out=None):
     >>> sample_bernoulli(1.0, np.random.default_rng(0), out=np.empty(2))
     array([1., 1.])
     """
-    shape = np.shape(proba) if out is None else out.shape
+    scalar = not isinstance(proba, np.ndarray)
+    shape = out.shape if scalar else proba.shape
     size = math.prod(shape)
     uniform16 = random_state.bit_generator.random_raw((size + 3) // 4)
     uniform16 = uniform16.view(np.uint16)[:size].reshape(shape)
-    if np.ndim(proba) == 0:
+    if scalar:
         # u < 65536 p  <=>  u < ceil(65536 p) for integer u: an integer compare.
         threshold = np.uint32(math.ceil(float(proba) * 65536))
         return np.less(uniform16, threshold, out=out, casting="unsafe")
