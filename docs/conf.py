@@ -2,16 +2,23 @@
 
 Build it with (from the repository root)::
 
-    python -m sphinx -W --keep-going -b html docs docs/_build/html
+    python -m sphinx -W -n --keep-going -b html docs docs/_build/html
 
-Cross-references to numpy, scipy and scikit-learn (intersphinx) need their
-``objects.inv`` inventories from the web. They are fetched only when the
-environment variable ``SKDBN_DOCS_ONLINE=1`` is set, so the default build works
-offline (the references are then rendered as plain code, without a link).
+``-n`` (nitpicky) makes every unresolved cross-reference a warning, hence an
+error under ``-W``. References to numpy, scipy, scikit-learn, Python,
+matplotlib and dask resolve through intersphinx, which downloads their
+``objects.inv`` inventories. ``SKDBN_DOCS_ONLINE`` chooses: ``1`` always
+fetches them (the build fails without network), ``0`` never does, unset
+fetches them when their host answers within a few seconds. Offline, the
+references in ``EXTERNAL_REFERENCES`` below are rendered as plain code
+without a link (``nitpick_ignore``); any other unresolved reference still
+fails the build. ``tests/test_docs.py`` builds offline and checks that every
+name of that list exists.
 """
 
 import os
 import re
+import socket
 from datetime import date
 
 from docutils.utils import get_source_line
@@ -96,17 +103,67 @@ numpydoc_validation_exclude = {
     r"\.score$",
 }
 
-# -- intersphinx (only when online) ---------------------------------------
+# -- intersphinx and nitpicky references -----------------------------------
+
+nitpicky = True
+
+_INVENTORIES = {
+    "python": ("https://docs.python.org/3", None),
+    "numpy": ("https://numpy.org/doc/stable/", None),
+    "scipy": ("https://docs.scipy.org/doc/scipy/", None),
+    "sklearn": ("https://scikit-learn.org/stable/", None),
+    "matplotlib": ("https://matplotlib.org/stable/", None),
+    "distributed": ("https://distributed.dask.org/en/stable/", None),
+}
+
+# The one list of the other projects' names that the docs cross-reference,
+# for the offline build. Add a name here when the docs start to cite it (an
+# offline ``-n`` build names what is missing); tests/test_docs.py imports each
+# one, so a misspelt name cannot hide here.
+EXTERNAL_REFERENCES = [
+    "distributed.Client",
+    "numpy.random.Generator",
+    "sklearn.compose.TransformedTargetRegressor",
+    "sklearn.linear_model.LogisticRegression",
+    "sklearn.mixture.GaussianMixture",
+    "sklearn.model_selection.GridSearchCV",
+    "sklearn.model_selection.cross_val_score",
+    "sklearn.model_selection.StratifiedKFold",
+    "sklearn.neural_network.BernoulliRBM",
+    "sklearn.neural_network.MLPClassifier",
+    "sklearn.neural_network.MLPRegressor",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing.MinMaxScaler",
+    "sklearn.preprocessing.StandardScaler",
+    "sklearn.semi_supervised.LabelSpreading",
+    "sklearn.semi_supervised.SelfTrainingClassifier",
+]
+
+
+def _online():
+    """Whether to fetch the inventories: SKDBN_DOCS_ONLINE, or can we reach one."""
+    setting = os.environ.get("SKDBN_DOCS_ONLINE", "")
+    if setting in ("0", "1"):
+        return setting == "1"
+    try:
+        socket.create_connection(("scikit-learn.org", 443), timeout=3).close()
+    except OSError:
+        return False
+    return True
+
 
 intersphinx_mapping = {}
-if os.environ.get("SKDBN_DOCS_ONLINE") == "1":
-    intersphinx_mapping = {
-        "python": ("https://docs.python.org/3", None),
-        "numpy": ("https://numpy.org/doc/stable/", None),
-        "scipy": ("https://docs.scipy.org/doc/scipy/", None),
-        "sklearn": ("https://scikit-learn.org/stable/", None),
-        "matplotlib": ("https://matplotlib.org/stable/", None),
-    }
+nitpick_ignore = []
+if _online():
+    intersphinx_mapping = _INVENTORIES
+else:
+    # numpydoc renders a "See Also" entry as py:obj, the same name in text as
+    # py:class or py:func: ignore every role for each listed name.
+    nitpick_ignore = [
+        (role, name)
+        for name in EXTERNAL_REFERENCES
+        for role in ("py:obj", "py:class", "py:func", "py:meth", "py:attr")
+    ]
 intersphinx_timeout = 10
 
 # -- sphinx-gallery -------------------------------------------------------

@@ -54,8 +54,14 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
         are set per layer by the network; the first layer's visible type is
         the template's ``visible`` (``"auto"``: Bernoulli for data in [0, 1],
         Gaussian otherwise) and the upper layers' is Bernoulli. None means
-        ``RBMTransformer()``. Pass an instance to grid-search its settings,
-        e.g. ``rbm__learning_rate``.
+        ``RBMTransformer(hidden_stats="samples", n_iter=10, batch_size=100,
+        learning_rate="auto", momentum=0.5, method="cd", n_gibbs_steps=1,
+        weight_decay=0.0)``, fixed here whatever RBMTransformer's own
+        defaults; its sampled hidden statistics let pretraining rescue
+        ``init="zero"`` (RBMTransformer's default, probabilities, cannot). To
+        grid-search the pretraining, pass an instance (e.g. that one) and
+        search ``rbm__learning_rate``, ``rbm__n_iter``...; with None there is
+        no ``rbm__`` parameter.
     activation : {"logistic", "tanh", "relu"}, default="logistic"
         Activation of the hidden layers during fine-tuning and prediction.
         Pretrained RBMs have logistic units, so ``"logistic"`` matches them.
@@ -180,14 +186,15 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
 
     Notes
     -----
-    **Zero init.** With ``init="zero"`` and no pretraining all hidden units
-    of a layer compute the same function and get the same gradient, so they
-    stay identical for ever (each layer's weight columns stay equal) and the
-    network is no better than one unit per layer; with ReLU no gradient
-    reaches the hidden layers at all. Pretraining breaks the symmetry only
-    if the RBMs learn from sampled hidden states
-    (``rbm=RBMTransformer(hidden_stats="samples")``): with the default
-    ``"probabilities"`` the RBM updates are symmetric too.
+    **Zero init.** With ``init="zero"``, no pretraining and no dropout, all
+    hidden units of a layer compute the same function and get the same
+    gradient, so they stay identical (each layer's weight columns stay equal)
+    and the network is no better than one unit per layer; with ReLU no
+    gradient reaches the hidden layers at all. Randomness breaks the
+    symmetry: the default pretraining, whose RBMs learn from sampled hidden
+    states, or ``dropout > 0``, whose masks differ from unit to unit. An RBM
+    template with ``hidden_stats="probabilities"`` (as in
+    ``rbm=RBMTransformer()``) pretrains symmetric layers.
 
     **Large random init.** ``init="random"`` with a large ``init_scale``
     saturates logistic units: their derivative ``a (1 - a)`` is near 0 and the

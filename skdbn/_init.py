@@ -98,11 +98,11 @@ def he_normal(fan_in, fan_out, random_state, *, dtype=np.float64):
 def zero(fan_in, fan_out, random_state=None, *, dtype=np.float64):
     """All-zero weights.
 
-    Every weight is 0. In a feed-forward network all hidden units of a layer
-    then compute the same function and receive the same gradient, so they stay
-    identical for ever (with ReLU no gradient flows at all). It is here to
-    show that failure, and because RBM pretraining with sampled hidden states
-    can still break the symmetry.
+    Every weight is 0. In a feed-forward network trained without dropout all
+    hidden units of a layer then compute the same function and receive the
+    same gradient, so they stay identical (with ReLU no gradient flows at
+    all). It is here to show that failure, and how randomness repairs it: RBM
+    pretraining with sampled hidden states, or dropout.
 
     Parameters
     ----------

@@ -59,7 +59,8 @@ class RBMTransformer(
         Starting weights, from :data:`skdbn.INITIALIZERS`: ``"xavier"``
         (Glorot uniform, bound ``sqrt(6 / (n_features + n_components))``),
         ``"he"`` (normal, variance ``2 / n_features``), ``"zero"`` or
-        ``"random"`` (normal with standard deviation ``init_scale``). A
+        ``"random"`` (normal with standard deviation ``init_scale``; with
+        the default 0.01, the start of Hinton's practical guide). A
         callable ``init(fan_in, fan_out, random_state)`` must return an array
         of shape ``(n_features, n_components)``; ``random_state`` is a
         :class:`numpy.random.Generator`. The hidden biases start at 0; the
@@ -89,15 +90,16 @@ class RBMTransformer(
     n_gibbs_steps : int, default=1
         Number ``k`` of Gibbs steps of the negative phase (CD-k, PCD-k).
     hidden_stats : {"probabilities", "samples"}, default="probabilities"
-        Whether the data term ``<v h>_data`` of the update uses ``P(h=1|v)``
+        Whether the data term ``<h v^T>_data`` of the update uses ``P(h=1|v)``
         (less noise, as in Hinton's code) or sampled binary states. With
         ``init="zero"`` and ``"probabilities"`` every hidden unit receives the
-        same update and they stay identical for ever; ``"samples"`` breaks
-        the symmetry.
+        same update and they stay identical; ``"samples"`` breaks
+        the symmetry, which is why a DBN's default pretraining uses it.
     momentum : float, default=0.5
         Momentum coefficient of the updates, in [0, 1).
     weight_decay : float, default=0.0
-        L2 penalty coefficient on the weights (Hinton's guide suggests 2e-4).
+        L2 penalty coefficient on the weights. Hinton's guide (2010)
+        suggests values from 1e-5 to 1e-2, starting at 1e-4.
     shuffle : bool, default=True
         Shuffle the rows before each epoch.
     random_state : int, RandomState instance or None, default=None
@@ -167,7 +169,7 @@ class RBMTransformer(
     The conditionals are ``P(h_j = 1 | v) = sigmoid(c_j + W_j . x)`` and
     ``P(v_i = 1 | h) = sigmoid(b_i + h . W_:i)`` (Bernoulli) or
     ``x_i | h ~ N(b_i + h . W_:i, 1)`` (Gaussian). The update is
-    ``dW = learning_rate * (<x h>_data - <x h>_model - weight_decay * W)``,
+    ``dW = learning_rate * (<h x^T>_data - <h x^T>_model - weight_decay * W)``,
     averaged over the batch and smoothed by momentum.
 
     References

@@ -45,8 +45,11 @@ class DBNRegressor(RegressorMixin, BaseDBN):
         are set per layer by the network; the first layer's visible type is
         the template's ``visible`` (``"auto"``: Bernoulli for data in [0, 1],
         Gaussian otherwise) and the upper layers' is Bernoulli. None means
-        ``RBMTransformer()``. Pass an instance to grid-search its settings,
-        e.g. ``rbm__learning_rate``.
+        ``RBMTransformer(hidden_stats="samples", n_iter=10, batch_size=100,
+        learning_rate="auto", momentum=0.5, method="cd", n_gibbs_steps=1,
+        weight_decay=0.0)``, as in :class:`DBNClassifier`. To grid-search
+        the pretraining, pass an instance and search ``rbm__learning_rate``,
+        ``rbm__n_iter``...; with None there is no ``rbm__`` parameter.
     activation : {"logistic", "tanh", "relu"}, default="logistic"
         Activation of the hidden layers during fine-tuning and prediction.
         Pretrained RBMs have logistic units, so ``"logistic"`` matches them.

@@ -211,10 +211,12 @@ def init_runs(digits):
     settings = {
         "xavier": dict(init="xavier", pretrain=False),
         "zero": dict(init="zero", pretrain=False),
-        "zero+rbm(probabilities)": dict(init="zero", pretrain=True),
-        "zero+rbm(samples)": dict(
-            init="zero", pretrain=True, rbm=RBMTransformer(n_iter=10, hidden_stats="samples")
+        "zero+rbm(probabilities)": dict(
+            init="zero", pretrain=True,
+            rbm=RBMTransformer(n_iter=10, hidden_stats="probabilities"),
         ),
+        "zero+default pretraining": dict(init="zero", pretrain=True),
+        "zero+dropout": dict(init="zero", pretrain=False, dropout=0.2),
     }
     runs = {}
     for name, params in settings.items():
@@ -235,10 +237,32 @@ def test_pretraining_with_probabilities_keeps_zero_init_symmetric(init_runs):
     assert score < init_runs["xavier"][1] - 0.2
 
 
-def test_pretraining_with_samples_breaks_zero_init_symmetry(init_runs):
-    clf, score = init_runs["zero+rbm(samples)"]
+def test_default_pretraining_breaks_zero_init_symmetry(init_runs):
+    # rbm=None pretrains from sampled hidden states (issue 16 item 2).
+    clf, score = init_runs["zero+default pretraining"]
+    assert not _columns_identical(clf.rbms_[0].components_.T)
     assert not _columns_identical(clf.coefs_[0])
     assert score > init_runs["xavier"][1] - 0.05
+
+
+def test_dropout_breaks_zero_init_symmetry(init_runs):
+    # Each unit gets its own dropout mask, hence its own gradient.
+    clf, score = init_runs["zero+dropout"]
+    assert not _columns_identical(clf.coefs_[0])
+    assert score > init_runs["zero"][1] + 0.2
+
+
+def test_rbm_none_is_the_documented_template():
+    """The call spelled out in the ``rbm`` docstring is the template that None uses."""
+    from skdbn import DBNRegressor
+    from skdbn._dbn_base import default_rbm
+
+    for estimator in (DBNClassifier, DBNRegressor):
+        doc = " ".join(estimator.__doc__.split())
+        call = doc.split("None means ``", 1)[1].split("``", 1)[0]
+        documented = eval(call, {"RBMTransformer": RBMTransformer})  # noqa: S307
+        assert documented.get_params() == default_rbm().get_params(), estimator
+    assert default_rbm().hidden_stats == "samples"
 
 
 def test_large_random_init_saturates_logistic_units(digits):
@@ -671,3 +695,13 @@ def test_network_starts_as_the_pretrained_rbms(scale, dtype):
         expected = fitted.transform(below)
         np.testing.assert_allclose(network, expected, atol=tol)
         below = expected
+
+
+def test_rbm_parameters_need_an_rbm_template():
+    with pytest.raises(ValueError, match="rbm is None.*Pass an RBMTransformer"):
+        DBNClassifier().set_params(rbm__learning_rate=0.05)
+    clf = DBNClassifier(rbm=RBMTransformer()).set_params(rbm__learning_rate=0.05)
+    assert clf.rbm.learning_rate == 0.05
+    # A template and its settings in one call, as GridSearchCV may do.
+    clf = DBNClassifier().set_params(rbm=RBMTransformer(), rbm__n_iter=3)
+    assert clf.rbm.n_iter == 3

@@ -1,4 +1,4 @@
-"""The documentation builds with warnings as errors, and its main pages exist.
+"""The documentation builds with warnings as errors (``-W -n``), and its main pages exist.
 
 The build runs the gallery examples, so this takes about half a minute. It
 works on a copy of ``docs/`` in a temporary folder, so that the generated files
@@ -21,8 +21,11 @@ for _module in (
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 GENERATED = ("_build", "auto_examples", "generated", "sg_execution_times.rst")
 EXAMPLES = (
-    "plot_rbm_features", "plot_init_pretrain_grid", "plot_rbm_samples", "plot_dbn_regression"
+    "plot_rbm_features", "plot_init_pretrain_grid", "plot_rbm_samples", "plot_dbn_regression",
+    "plot_gaussian_input", "plot_partial_fit_early_stopping", "plot_network_diagrams",
 )
+# Runs only with SKDBN_MNIST_DIR set (unset here): its page exists, without figures.
+OPTIONAL_EXAMPLES = ("plot_mnist",)
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +38,10 @@ def html(tmp_path_factory):
     shutil.copytree(DOCS, source, ignore=shutil.ignore_patterns(*GENERATED))
     out = root / "html"
     env = {**os.environ, "MPLBACKEND": "agg"}
-    env.pop("SKDBN_DOCS_ONLINE", None)  # no network: intersphinx stays off
+    env["SKDBN_DOCS_ONLINE"] = "0"  # no network: intersphinx stays off
+    env.pop("SKDBN_MNIST_DIR", None)  # the MNIST example skips itself
     command = [
-        sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html",
+        sys.executable, "-m", "sphinx", "-W", "-n", "--keep-going", "-b", "html",
         "-d", str(root / "doctrees"), str(source), str(out),
     ]
     result = subprocess.run(
@@ -58,6 +62,7 @@ def html(tmp_path_factory):
         "user_guide.html",
         "api.html",
         "changelog.html",
+        "performance.html",
         "generated/skdbn.RBMTransformer.html",
         "generated/skdbn.DBNClassifier.html",
         "generated/skdbn.DBNRegressor.html",
@@ -67,11 +72,19 @@ def html(tmp_path_factory):
         "generated/skdbn.zero.html",
         "generated/skdbn.random_normal.html",
         "auto_examples/index.html",
-        *(f"auto_examples/{name}.html" for name in EXAMPLES),
+        *(f"auto_examples/{name}.html" for name in EXAMPLES + OPTIONAL_EXAMPLES),
     ],
 )
 def test_page_exists(html, page):
     assert (html / page).is_file()
+
+
+def test_pages_show_the_figures(html):
+    """The diagrams and the ``skdbn compare`` figure are on the pages that cite them."""
+    guide = (html / "user_guide.html").read_text(encoding="utf-8")
+    for n in (1, 2):
+        assert f"sphx_glr_plot_network_diagrams_00{n}.png" in guide
+    assert "compare_digits.png" in (html / "getting_started.html").read_text(encoding="utf-8")
 
 
 def test_user_guide_has_the_sections_the_docstrings_link_to(html):
@@ -93,3 +106,32 @@ def test_api_page_links_every_public_name(html):
     documented = set(skdbn.__all__) - {"__version__", "INITIALIZERS"}
     for name in documented:
         assert f"generated/skdbn.{name}.html" in text, name
+
+
+def _conf():
+    """docs/conf.py as a module (it imports skdbn and sets BLAS threads)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("skdbn_docs_conf", DOCS / "conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    return conf
+
+
+def test_offline_ignore_list_names_real_objects():
+    """Every name that the offline build leaves unlinked exists in its package."""
+    import importlib
+
+    if not (DOCS / "conf.py").exists():
+        pytest.skip("no docs/ folder next to tests/ (installed package?)")
+    names = _conf().EXTERNAL_REFERENCES
+    assert len(set(names)) == len(names)
+    for name in names:
+        module, _, attr = name.rpartition(".")
+        try:
+            obj = importlib.import_module(module)
+        except ImportError:
+            if importlib.util.find_spec(module.split(".")[0]) is None:
+                continue  # an optional package (e.g. distributed) not installed here
+            raise
+        assert hasattr(obj, attr), name

@@ -20,11 +20,12 @@ over several seeds, on a held-out test set.
 # The grid
 # --------
 # The pretraining RBMs are set by the ``rbm`` template. They learn from
-# sampled hidden states (``hidden_stats="samples"``), which is what lets
-# pretraining break the symmetry of a zero start (see the
-# :ref:`user guide <why-zero-fails>`). A second, one-point grid checks the
-# alternative: zero start, pretraining with hidden *probabilities*. The
-# ``rbm__`` prefix reaches into the template, like a pipeline step.
+# sampled hidden states (``hidden_stats="samples"``, as in the default
+# pretraining), which is what lets pretraining break the symmetry of a zero
+# start (see the :ref:`user guide <why-zero-fails>`). The template is spelled
+# out here so that a second, one-point grid can check the alternative: zero
+# start, pretraining with hidden *probabilities*. The ``rbm__`` prefix reaches
+# into the template, like a pipeline step.
 import warnings
 
 import matplotlib.pyplot as plt
