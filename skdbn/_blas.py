@@ -1,12 +1,16 @@
-"""Every matrix product and BLAS reduction of skdbn, through numpy's BLAS only.
+"""Every matrix product and reduction of skdbn: products through numpy's BLAS only.
 
 numpy and SciPy each bundle their own OpenBLAS, each with its own thread pool.
 A loop that calls both leaves one pool's idle threads spinning on the cores
 the other pool needs: float64 fine-tuning that mixed SciPy's ``gemm`` with
 numpy's ``vdot`` ran 8 times slower than ``MLPClassifier`` on 2 cores. So the
-training loops and prediction call BLAS only through this module, and this
-module only calls numpy, the library scikit-learn uses too: one pool, which
+training loops and prediction reach BLAS only through this module, and this
+module only calls numpy's, the library scikit-learn uses too: one pool, which
 ``threadpoolctl`` or ``OPENBLAS_NUM_THREADS`` limits as users expect.
+Reductions (inner products, squared norms) do not use BLAS at all: they are
+memory-bound, and OpenBLAS threads a float64 ``dot`` of a few thousand numbers,
+waking its spinning pool for microseconds of work (measured on a busy 2-core
+machine: the squared norms of fine-tuning took as long as all its products).
 ``tests/test_blas.py`` fails if another module calls BLAS itself.
 """
 
@@ -39,7 +43,7 @@ def matmul(a, b, out=None):
 
 
 def dot(a, b):
-    """Inner product of two 1-D arrays, as a Python float.
+    """Inner product of two 1-D arrays, as a Python float (numpy's loops, not BLAS).
 
     Examples
     --------
@@ -48,11 +52,13 @@ def dot(a, b):
     >>> dot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     11.0
     """
-    return float(np.dot(a, b))
+    return float(np.einsum("i,i->", a, b))
 
 
 def squared_norm(a):
     """``sum(a ** 2)`` over all entries (Frobenius norm squared), as a Python float.
+
+    numpy's own loops, not BLAS (see the module docstring).
 
     Examples
     --------
@@ -61,4 +67,5 @@ def squared_norm(a):
     >>> squared_norm(np.array([[3.0], [4.0]]))
     25.0
     """
-    return float(np.vdot(a, a))
+    flat = a.reshape(-1)
+    return float(np.einsum("i,i->", flat, flat))
