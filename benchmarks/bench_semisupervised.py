@@ -8,7 +8,8 @@ the 10,000 test images:
 * ``DBN``: ``DBNClassifier`` with the few-labels recipe of the user guide:
   greedy CD-1 pretraining of the 784-500-500-2000 network on every training
   image, then fine-tuning on the labelled rows (Adam, cosine schedule,
-  dropout 0.5);
+  dropout 0.5) with pseudo-labels on the unlabelled rows
+  (``pseudo_label_weight=3``, Lee 2013);
 * ``DBN, no pretraining``: the same network and fine-tuning with
   ``pretrain=False`` (Glorot weights), so it learns from the labelled rows only;
 * ``MLPClassifier``: scikit-learn's MLP with the same hidden layers and its
@@ -128,6 +129,7 @@ def make_dbn(args, *, pretrain, seed):
         alpha=0.0,
         batch_size=100,
         unlabeled=-1,
+        pseudo_label_weight=args.pseudo_label_weight,
         max_iter=args.epochs,
         tol=0.0,
         n_iter_no_change=args.epochs,  # the cosine schedule ends training
@@ -205,6 +207,8 @@ def parse_args():
     parser.add_argument("--pretrain-epochs", type=int, default=5, help="CD-1 epochs per RBM")
     parser.add_argument("--learning-rate", type=float, default=3e-3,
                         help="initial step of the fine-tuning (cosine decay to 0)")
+    parser.add_argument("--pseudo-label-weight", type=float, default=3.0,
+                        help="DBNClassifier's pseudo_label_weight (0: labelled rows only)")
     parser.add_argument("--skip-mlp", action="store_true", help="do not train MLPClassifier")
     parser.add_argument("--skip-no-pretrain", action="store_true",
                         help="do not train the DBN without pretraining")
@@ -223,7 +227,8 @@ def main():
     eval_name = "validation" if args.holdout else "test"
     print(f"data: {data_name}; {X.shape[0]} training rows, {X_eval.shape[0]} {eval_name} rows")
     print(f"DBN: {args.pretrain_epochs} CD-1 epochs per RBM on every training row; "
-          f"{args.epochs} epochs of adam from {args.learning_rate} (cosine), dropout 0.5")
+          f"{args.epochs} epochs of adam from {args.learning_rate} (cosine), dropout 0.5, "
+          f"pseudo_label_weight {args.pseudo_label_weight}")
     print()
     results = run(args, X, y, X_eval, y_eval, label_counts)
     print_table(results, label_counts, eval_name)

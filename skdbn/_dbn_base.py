@@ -183,14 +183,19 @@ class BaseDBN(CallbackSupportMixin, BaseEstimator):
                 state = self._initialize(X, Y.shape[1], sample_weight, task)
             else:
                 state = previous_state(self, incremental)
-            self._warn_if_unlabelled_unused(labelled, fresh)
+            self._warn_if_unlabelled_unused(labelled, fresh, settings.pseudo_label_weight)
+            unlabelled = None
             if not labelled.all():
+                if settings.pseudo_label_weight:
+                    unlabelled = (X[~labelled],
+                                  None if sample_weight is None else sample_weight[~labelled])
                 X = X[labelled]
                 sample_weight = None if sample_weight is None else sample_weight[labelled]
             data = _hook_data(X, y[labelled], sample_weight)
             if Y.shape[0]:
                 hooks = self._fine_tuning_hooks(task, checkpoint, settings, incremental, data)
-                self._fine_tune(settings, state, X, Y, sample_weight, incremental, hooks)
+                self._fine_tune(settings, state, X, Y, sample_weight, incremental, hooks,
+                                unlabelled)
                 hooks.task.end(**data)
             elif fresh:
                 raise ValueError("The first call to partial_fit needs labelled rows.")
@@ -201,13 +206,14 @@ class BaseDBN(CallbackSupportMixin, BaseEstimator):
         """Boolean mask of the rows fine-tuning learns from: here all of them."""
         return np.ones(y.shape[0], dtype=bool)
 
-    def _warn_if_unlabelled_unused(self, labelled, fresh):
-        """Warn when unlabelled rows are given but this call does not pretrain."""
+    def _warn_if_unlabelled_unused(self, labelled, fresh, pseudo_label_weight):
+        """Warn when unlabelled rows are given but nothing in this call learns from them."""
         n_unlabelled = int(labelled.size - np.count_nonzero(labelled))
-        if n_unlabelled and not (fresh and self.pretrain):
+        if n_unlabelled and not (fresh and self.pretrain) and not pseudo_label_weight:
             warnings.warn(
                 f"{type(self).__name__}: {n_unlabelled} unlabelled rows are ignored: only "
-                "pretraining learns from them, and this call does not pretrain.",
+                "pretraining (and pseudo_label_weight > 0) learns from them, and this call "
+                "does not pretrain.",
                 UserWarning,
                 stacklevel=5,  # the user's fit() call, through _fit_context
             )
@@ -280,13 +286,17 @@ class BaseDBN(CallbackSupportMixin, BaseEstimator):
             rbms.append(rbm)
         return rbms
 
-    def _fine_tune(self, settings, state, X, Y, sample_weight, incremental, hooks=None):
+    def _fine_tune(self, settings, state, X, Y, sample_weight, incremental, hooks=None,
+                   unlabelled=None):
         """Backprop epochs on the state's arrays; publish them at the end.
 
-        ``hooks`` (:class:`skdbn._callbacks.EpochHooks`) run around each epoch.
+        ``hooks`` (:class:`skdbn._callbacks.EpochHooks`) run around each epoch;
+        ``unlabelled`` (rows, weights) feed the pseudo-labels, if any.
         """
         start = time.perf_counter()
-        run = FineTuningRun(settings, state, X, Y, sample_weight, self._rng, incremental)
+        run = FineTuningRun(
+            settings, state, X, Y, sample_weight, self._rng, incremental, unlabelled
+        )
         self._publish(run.train(hooks), settings.early_stopping and not incremental)
         self.fine_tuning_time_ += time.perf_counter() - start
 

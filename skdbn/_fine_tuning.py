@@ -79,6 +79,7 @@ class FineTuningSettings:
     shuffle: bool
     verbose: bool
     name: str
+    pseudo_label_weight: float = 0.0  # a parameter of the classifier only
 
     @classmethod
     def from_estimator(cls, estimator, objective):
@@ -89,7 +90,7 @@ class FineTuningSettings:
             objective=objective,
             schedule=params["learning_rate"],
             name=type(estimator).__name__,
-            **{name: params[name] for name in fields},
+            **{name: params[name] for name in fields if name in params},
         )
 
     def batch_size_for(self, n_samples):
@@ -148,9 +149,13 @@ class FineTuningRun:
         Shuffling, the validation split and dropout.
     incremental : bool
         One epoch of ``partial_fit``: no early stopping, no convergence warning.
+    unlabelled : tuple of (ndarray, ndarray or None) or None, default=None
+        Rows without a label and their weights, for the pseudo-labels of
+        ``settings.pseudo_label_weight``.
     """
 
-    def __init__(self, settings, state, X, Y, sample_weight, rng, incremental):
+    def __init__(self, settings, state, X, Y, sample_weight, rng, incremental,
+                 unlabelled=None):
         self.settings = settings
         self.state = state
         self.incremental = incremental
@@ -158,7 +163,12 @@ class FineTuningRun:
         self.rng = rng
         self._split(X, Y, sample_weight)
         self.batch_size = settings.batch_size_for(self.X.shape[0])
-        self.net = settings.network(state.coefs, state.intercepts, self.batch_size)
+        self.pseudo = None
+        if unlabelled is not None and settings.pseudo_label_weight:
+            self.pseudo = PseudoLabels(*unlabelled, self.batch_size, rng)
+        # With pseudo-labels a step sees a labelled and an unlabelled batch.
+        width = self.batch_size * (1 if self.pseudo is None else 2)
+        self.net = settings.network(state.coefs, state.intercepts, width)
         params = state.coefs + state.intercepts
         if state.optimizer is None:
             state.optimizer = settings.make_optimizer(params)
@@ -229,7 +239,7 @@ class FineTuningRun:
                 )
             if hooks is not None:
                 hooks.begin()
-            self._epoch()
+            self._epoch(state_epoch=self.state.n_iter if self.incremental else epoch)
             stop = not self.incremental and self._should_stop()
             if hooks is not None and hooks.end(self.state):
                 return  # a callback stopped the training: no convergence warning
@@ -246,7 +256,7 @@ class FineTuningRun:
                     stacklevel=7,  # the user's fit() call, through _fit_context
                 )
 
-    def _epoch(self):
+    def _epoch(self, state_epoch):
         """One pass over the shuffled mini-batches; records loss and gradient norms."""
         X, Y, sw, state, settings = self.X, self.Y, self.sw, self.state, self.settings
         n = X.shape[0]
@@ -258,14 +268,22 @@ class FineTuningRun:
         batches = list(gen_batches(n, self.batch_size))
         grads = self.net.coef_grads + self.net.intercept_grads  # refilled by backward
         loss = settings.objective.loss
+        pseudo_weight = 0.0
+        if self.pseudo is not None:
+            pseudo_weight = self.pseudo.weight(settings, state_epoch)
         for batch in batches:
             rows = order[batch]
             xb = _take_rows(X, rows, buffer)
             yb = Y[rows]
             wb = None if sw is None else sw[rows]
-            acts = self.net.forward(xb, random_state=dropout_rng)
-            batch_weight = self.net.backward(xb, acts, yb, wb)
-            loss_sum += batch_weight * loss(acts[-1], yb, wb, state.coefs, settings.alpha)
+            if pseudo_weight:
+                acts = self.pseudo.step(self.net, xb, yb, wb, pseudo_weight, dropout_rng)
+            else:
+                acts = self.net.forward(xb, random_state=dropout_rng)
+                self.net.backward(xb, acts, yb, wb)
+            batch_weight = float(len(rows)) if wb is None else float(wb.sum())
+            output = acts[-1][: len(rows)]  # the loss of the labelled rows
+            loss_sum += batch_weight * loss(output, yb, wb, state.coefs, settings.alpha)
             weight_sum += batch_weight
             squared_norms = state.optimizer.step(grads, state.step_size)
             norm_sum += np.sqrt(squared_norms[: len(state.coefs)])
@@ -328,6 +346,60 @@ class FineTuningRun:
             objective.out_activation, self.X_val.dtype,
         )
         return float(objective.score(net.predict(self.X_val), self.Y_val, self.sw_val))
+
+
+class PseudoLabels:
+    """Pseudo-label steps (Lee, 2013): unlabelled rows learn the network's own best guess.
+
+    Each step appends as many unlabelled rows as the labelled batch holds
+    (a shuffled cycle through them), each targeted at the class the network,
+    without dropout, finds most probable; together they weigh ``weight``
+    times the labelled rows. The weight ramps linearly from 0 at 20 % of
+    ``max_iter`` to ``pseudo_label_weight`` at 60 %, so the network first
+    learns from the labels alone.
+    """
+
+    ramp = (0.2, 0.6)
+
+    def __init__(self, X, sample_weight, batch_size, rng):
+        self.X, self.sw, self.rng = X, sample_weight, rng
+        self.order, self.position = np.empty(0, dtype=np.intp), 0
+        self.buffer = np.empty((2 * batch_size, X.shape[1]), dtype=X.dtype)
+
+    def weight(self, settings, epoch):
+        """The weight of the unlabelled rows in ``epoch`` (0-based)."""
+        start, end = self.ramp
+        progress = (epoch / settings.max_iter - start) / (end - start)
+        return settings.pseudo_label_weight * float(np.clip(progress, 0.0, 1.0))
+
+    def _next_rows(self, k):
+        n = self.X.shape[0]
+        k = min(k, n)
+        if self.position + k > self.order.shape[0]:
+            self.order, self.position = self.rng.permutation(n), 0
+        self.position += k
+        return self.order[self.position - k : self.position]
+
+    def step(self, net, xb, yb, wb, weight, dropout_rng):
+        """Gradients of one labelled batch plus unlabelled rows; the activations."""
+        n_l = xb.shape[0]
+        rows = self._next_rows(n_l)
+        n = n_l + rows.shape[0]
+        x = self.buffer[:n]
+        x[:n_l] = xb
+        x[n_l:] = _take_rows(self.X, rows, x[n_l:])  # in place when dense
+        targets = np.zeros((n, yb.shape[1]), dtype=yb.dtype)
+        targets[:n_l] = yb
+        guess = net.forward(x[n_l:])[-1].argmax(axis=1)  # no dropout: the clean guess
+        targets[np.arange(n_l, n), guess] = 1
+        w = np.empty(n, dtype=x.dtype)
+        w[:n_l] = 1 if wb is None else wb
+        w[n_l:] = weight * w[:n_l].sum() / rows.shape[0]
+        if self.sw is not None:
+            w[n_l:] *= self.sw[rows]
+        acts = net.forward(x, random_state=dropout_rng)
+        net.backward(x, acts, targets, w)
+        return acts
 
 
 def previous_state(estimator, incremental):

@@ -200,3 +200,42 @@ def test_partial_fit_pretrains_on_the_first_call_then_ignores_unlabelled(digits)
     with pytest.raises(ValueError, match="needs labelled rows"):
         _dbn().partial_fit(X, np.full(len(y), -1), classes=np.arange(10))
 
+
+
+# ------------------------------------------------------------ pseudo-labels
+
+
+def test_pseudo_labels_ramp_in_from_zero(digits):
+    X, _, partial = digits
+    # The weight is 0 over the first 20 % of max_iter: equal to plain fine-tuning.
+    plain = _fit(_dbn(max_iter=5), X, partial)
+    pseudo = _fit(_dbn(max_iter=5, pseudo_label_weight=3.0), X, partial)
+    assert pseudo.pseudo_label_weight == 3.0
+    _same_weights(plain, _fit(_dbn(max_iter=5, pseudo_label_weight=0.0), X, partial))
+    assert not np.allclose(plain.coefs_[-1], pseudo.coefs_[-1])
+    plain = _fit(_dbn(max_iter=1), X, partial)
+    pseudo = _fit(_dbn(max_iter=1, pseudo_label_weight=3.0), X, partial)
+    _same_weights(plain, pseudo)
+
+
+def test_pseudo_labels_learn_from_unlabelled_rows(digits):
+    X, y, partial = digits
+    # Without pretraining, only the pseudo-labels can use the unlabelled rows.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        clf = _fit(_dbn(pretrain=False, pseudo_label_weight=1.0, max_iter=200,
+                        learning_rate_init=1e-2, tol=0.0, n_iter_no_change=200), X, partial)
+    assert clf.score(X, y) > 0.9
+    # The unlabelled rows' weights count: zero weights give plain fine-tuning.
+    weights = np.where(partial == -1, 0.0, 1.0)
+    args = dict(pretrain=False, max_iter=10)
+    with pytest.warns(UserWarning, match="unlabelled rows are ignored"):
+        plain = _fit(_dbn(**args), X, partial)
+    zero = _fit(_dbn(pseudo_label_weight=1.0, **args), X, partial, sample_weight=weights)
+    np.testing.assert_allclose(zero.coefs_[-1], plain.coefs_[-1], rtol=1e-5, atol=1e-7)
+
+
+def test_pseudo_labels_keep_float32(digits):
+    X, _, partial = digits
+    clf = _fit(_dbn(max_iter=4, pseudo_label_weight=1.0), X.astype(np.float32), partial)
+    assert all(W.dtype == np.float32 for W in clf.coefs_)
