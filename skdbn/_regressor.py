@@ -50,15 +50,23 @@ class DBNRegressor(RegressorMixin, BaseDBN):
         weight_decay=0.0)``, as in :class:`DBNClassifier`. To grid-search
         the pretraining, pass an instance and search ``rbm__learning_rate``,
         ``rbm__n_iter``...; with None there is no ``rbm__`` parameter.
-    activation : {"logistic", "tanh", "relu"}, default="logistic"
+    activation : {"logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers during fine-tuning and prediction.
-        Pretrained RBMs have logistic units, so ``"logistic"`` matches them.
+        ReLU by default, unlike :class:`DBNClassifier`: with the other
+        defaults, 3- to 5-fold cross-validated R^2 on three selection tasks
+        (a rotation angle of 600 digits, Friedman #1 and a noisy linear
+        problem, none of them in ``benchmarks/bench_regression.py``) was
+        0.94, 0.89, 0.87 with ReLU and ``alpha=1`` against 0.89, 0.70, 0.89
+        with logistic units and ``alpha=1e-4``.
     solver : {"adam", "sgd"}, default="adam"
         Fine-tuning optimizer.
-    alpha : float, default=1e-4
+    alpha : float, default=1.0
         L2 penalty coefficient, scaled as in
         :class:`~sklearn.neural_network.MLPRegressor` (divided by the
-        batch's total sample weight).
+        batch's total sample weight). Larger than the classifier's 1e-4:
+        on the selection tasks above, ``alpha`` of 1e-4, 1e-2, 0.1 and 1
+        gave a mean R^2 on the two tabular ones of 0.856, 0.857, 0.862 and
+        0.880.
     batch_size : int or "auto", default="auto"
         Fine-tuning mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
     learning_rate : {"constant", "adaptive", "cosine"}, default="constant"
@@ -181,6 +189,69 @@ class DBNRegressor(RegressorMixin, BaseDBN):
     _objective = Objective("identity", squared_error, _r2)
     _target_checks: dict = {"multi_output": True, "y_numeric": True}
     _mlp_class = MLPRegressor
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        init="xavier",
+        init_scale=0.01,
+        pretrain=True,
+        rbm=None,
+        activation="relu",
+        solver="adam",
+        alpha=1.0,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=3e-3,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        dropout=0.0,
+        input_dropout=0.0,
+        max_iter=200,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        shuffle=True,
+        warm_start=False,
+        random_state=None,
+        verbose=False,
+    ):
+        # Its own signature (as MLPRegressor's) for its own defaults of
+        # activation and alpha; BaseDBN stores the arguments.
+        super().__init__(
+            hidden_layer_sizes,
+            init=init,
+            init_scale=init_scale,
+            pretrain=pretrain,
+            rbm=rbm,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            dropout=dropout,
+            input_dropout=input_dropout,
+            max_iter=max_iter,
+            tol=tol,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            shuffle=shuffle,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+        )
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):

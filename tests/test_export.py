@@ -27,7 +27,8 @@ def _params(activation):
     # A few epochs of each phase with a large step: the weights move well
     # away from their start, so a wrong export could not pass by chance.
     return dict(hidden_layer_sizes=(12, 7), activation=activation, max_iter=40,
-                learning_rate_init=1e-2, rbm=RBMTransformer(n_iter=2), random_state=0)
+                learning_rate_init=1e-2, alpha=1e-4, rbm=RBMTransformer(n_iter=2),
+                random_state=0)
 
 
 TARGETS = {
@@ -73,7 +74,7 @@ def test_exported_regressor_predicts_the_same(digits, activation, n_targets):
 
 def test_export_copies_the_weights_and_keeps_the_settings(digits):
     X, y = digits
-    clf = _fit(DBNClassifier(**_params("relu"), alpha=0.01, solver="sgd"), X, y)
+    clf = _fit(DBNClassifier(**{**_params("relu"), "alpha": 0.01}, solver="sgd"), X, y)
     mlp = clf.to_mlp()
     assert (mlp.alpha, mlp.solver, mlp.hidden_layer_sizes) == (0.01, "sgd", (12, 7))
     assert mlp.n_iter_ == clf.n_iter_ and mlp.loss_curve_ == clf.loss_curve_

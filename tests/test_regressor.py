@@ -64,7 +64,7 @@ def test_squared_error_by_hand():
 
 def test_prediction_is_the_identity_output_of_the_network(diabetes):
     X, y = diabetes
-    reg = _quiet_fit(DBNRegressor((8,), max_iter=5, random_state=0), X, y)
+    reg = _quiet_fit(DBNRegressor((8,), activation="logistic", max_iter=5, random_state=0), X, y)
     expected = expit(X @ reg.coefs_[0] + reg.intercepts_[0]) @ reg.coefs_[1] + reg.intercepts_[1]
     np.testing.assert_allclose(reg.predict(X), expected.ravel(), rtol=1e-10)
     assert reg.out_activation_ == "identity" and reg.n_outputs_ == 1
