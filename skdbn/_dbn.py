@@ -235,6 +235,16 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
     ...                     random_state=0).fit(X[:1000] / 16, y[:1000])
     >>> len(clf.rbms_), clf.predict(X[1000:1003] / 16).shape
     (1, (3,))
+
+    With only 100 of the 1,000 rows labelled (-1 marks the others), the RBM
+    still pretrains on all 1,000:
+
+    >>> y_few = y[:1000].copy()
+    >>> y_few[100:] = -1
+    >>> clf = DBNClassifier((64,), rbm=RBMTransformer(n_iter=5), max_iter=20,
+    ...                     unlabeled=-1, random_state=0).fit(X[:1000] / 16, y_few)
+    >>> clf.classes_.tolist(), clf.t_ == 100 * clf.n_iter_
+    ([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], True)
     """
 
     # Softmax output, cross-entropy, accuracy for early stopping, stratified split.

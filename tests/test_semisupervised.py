@@ -239,3 +239,12 @@ def test_pseudo_labels_keep_float32(digits):
     X, _, partial = digits
     clf = _fit(_dbn(max_iter=4, pseudo_label_weight=1.0), X.astype(np.float32), partial)
     assert all(W.dtype == np.float32 for W in clf.coefs_)
+
+
+def test_pseudo_labels_sparse_equals_dense(digits):
+    X, _, partial = digits
+    params = dict(max_iter=5, pseudo_label_weight=1.0)
+    dense = _fit(_dbn(**params), X, partial)
+    sparse = _fit(_dbn(**params), csr_matrix(X), partial)
+    np.testing.assert_allclose(sparse.predict_proba(X), dense.predict_proba(X), rtol=1e-5,
+                               atol=1e-7)
