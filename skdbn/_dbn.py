@@ -55,7 +55,7 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
         are set per layer by the network; the first layer's visible type is
         the template's ``visible`` (``"auto"``: Bernoulli for data in [0, 1],
         Gaussian otherwise) and the upper layers' is Bernoulli. None means
-        ``RBMTransformer(hidden_stats="samples", n_iter=10, batch_size=100,
+        ``RBMTransformer(hidden_stats="samples", n_iter=3, batch_size=100,
         learning_rate="auto", momentum=0.5, method="cd", n_gibbs_steps=1,
         weight_decay=0.0)``, fixed here whatever RBMTransformer's own
         defaults; its sampled hidden statistics let pretraining rescue
