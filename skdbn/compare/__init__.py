@@ -6,9 +6,10 @@ He, each with RBM pretraining off and on, over several seeds; it prints a
 table of the test accuracy, the final training loss, the first layer's
 gradient norm in the first epoch and the fit time, and saves a figure of the
 loss curves, the gradient norms per layer and the first RBM's filters. The
-default run, on scikit-learn's digits, tells the story of 2006-2010 in under a
-minute on two cores: zero init does not learn, small random init is erratic,
-RBM pretraining rescues both, and Xavier or He init gets there without it.
+default run, on scikit-learn's digits, tells the story of 2006-2010 in about
+15 seconds on two cores (up to a minute when they are busy): zero init does
+not learn, small random init is erratic, RBM pretraining rescues both, and
+Xavier or He init gets there without it.
 
 The package, one job per module:
 
