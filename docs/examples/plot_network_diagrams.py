@@ -22,15 +22,19 @@ every label is an attribute you can print.
 # -----------------------
 # The drawings show at most eight units per layer; the labels give the true
 # sizes.
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 
 from skdbn import DBNClassifier, RBMTransformer
 
 X, y = load_digits(return_X_y=True)
 X = X / 16
+warnings.filterwarnings("ignore", category=ConvergenceWarning)  # only the sizes matter here
 
 rbm = RBMTransformer(n_components=32, n_iter=2, random_state=0).fit(X)
 dbn = DBNClassifier((48, 32), max_iter=2, random_state=0).fit(X, y)
