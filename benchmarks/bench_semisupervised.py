@@ -39,14 +39,18 @@ Without ``--data-dir`` (or when it lacks the MNIST files) the script runs on
 scikit-learn's digits instead, with 30, 70 and 150 labels.
 
 Output on 2026-12-01 (2-core Xeon shared with other jobs, one BLAS thread
-``OMP_NUM_THREADS=1``; one draw per count, the two counts run separately)::
+``OMP_NUM_THREADS=1``; the two counts run separately, 1,000 labels with one
+draw only, so fit times vary with the load)::
 
-    $ python benchmarks/bench_semisupervised.py --data-dir ../shared/data --labels 100 --draws 1
-       100 labels, draw 0: DBN                  error  16.60 %  fit    173 s
-       100 labels, draw 0: DBN, no pretraining  error  19.03 %  fit     15 s
-       100 labels, draw 0: MLPClassifier        error  23.89 %  fit      1 s
+    $ python benchmarks/bench_semisupervised.py --data-dir ../shared/data --labels 100
     ...
-    100 labels: test error 16.60 % in 173 s
+    labels  model                      test error % (min-max)   fit s
+    -----------------------------------------------------------------
+       100  DBN                           15.94 (13.70-17.52)      71
+       100  DBN, no pretraining           22.22 (19.03-23.96)       8
+       100  MLPClassifier                 24.32 (23.29-25.79)       1
+    ...
+    100 labels: test error 15.94 % in 71 s
 
     $ python benchmarks/bench_semisupervised.py --data-dir ../shared/data --labels 1000 --draws 1
       1000 labels, draw 0: DBN                  error   5.68 %  fit    191 s
