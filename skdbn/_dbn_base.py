@@ -353,6 +353,8 @@ class BaseDBN(CallbackSupportMixin, BaseEstimator):
         float rounding. A two-class softmax becomes scikit-learn's single
         logistic unit: ``softmax(z)_1 = sigmoid(z_1 - z_0)``. Tools that read
         scikit-learn's MLPs (for instance ``skl2onnx``) then read this network.
+        ``learning_rate="cosine"``, which scikit-learn does not have, is
+        exported as ``"constant"`` so that the MLP can be cloned and refitted.
 
         Returns
         -------
@@ -375,6 +377,10 @@ class BaseDBN(CallbackSupportMixin, BaseEstimator):
         """
         check_is_fitted(self)
         params = {name: getattr(self, name) for name in _MLP_PARAMETERS}
+        if params["learning_rate"] == "cosine":
+            # scikit-learn's MLPs have no cosine schedule; "constant" keeps the
+            # exported model valid for clone() and a later fit.
+            params["learning_rate"] = "constant"
         mlp = self._mlp_class(hidden_layer_sizes=tuple(self._hidden_sizes()), **params)
         coefs = [W.copy() for W in self.coefs_]
         intercepts = [b.copy() for b in self.intercepts_]

@@ -103,3 +103,16 @@ def test_exported_model_converts_to_onnx_with_the_same_outputs(digits):
             np.testing.assert_allclose(outputs[1], dbn.predict_proba(X), rtol=1e-4, atol=1e-5)
         else:
             np.testing.assert_allclose(outputs[0].ravel(), dbn.predict(X), rtol=1e-4, atol=1e-5)
+
+
+def test_exported_model_can_be_cloned_and_refitted(digits):
+    """The export's hyper-parameters are valid for scikit-learn, so a user can
+    refit it (the cosine schedule, which MLPs lack, becomes "constant")."""
+    from sklearn.base import clone
+
+    X, y = digits
+    clf = _fit(DBNClassifier(**_params("relu"), learning_rate="cosine"), X, y)
+    mlp = clf.to_mlp()
+    assert mlp.learning_rate == "constant"
+    refitted = _fit(clone(mlp).set_params(max_iter=100), X, y)
+    assert refitted.score(X, y) > 0.8
