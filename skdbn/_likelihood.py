@@ -14,7 +14,7 @@ Every function here is pure: arrays in, numbers out, randomness passed in.
 import numpy as np
 from scipy.special import logsumexp
 
-from ._base import logistic, sample_bernoulli, sample_gaussian
+from ._base import logistic, sample_bernoulli, sample_gaussian, softplus
 from ._threads import BlockRunner, blas_threads, even_slices
 
 # Largest side that log_partition_exact enumerates: 2**20 states.
@@ -25,17 +25,6 @@ MAX_EXACT_UNITS = 20
 _SM_SCHEDULE = ((0.5, 500), (0.9, 4000), (1.0, 10000))
 SM_N_BETAS = sum(steps for _, steps in _SM_SCHEDULE)  # 14,500
 _LOG_2PI = float(np.log(2 * np.pi))
-
-
-def _softplus(x, out=None):
-    """``log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))``, in place when ``out is x``."""
-    pos = np.maximum(x, 0)
-    out = np.abs(x, out=out)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.log1p(out, out=out)
-    out += pos
-    return out
 
 
 def _states(start, stop, n_units):
@@ -118,7 +107,7 @@ def log_partition_exact(weights, visible_bias, hidden_bias, *, visible="bernoull
         return _log_sum_over_states(n_hidden, n_visible, log_term) + 0.5 * n_visible * _LOG_2PI
 
     def log_term(h):
-        return h @ c + _softplus(h @ W + b).sum(axis=1)
+        return h @ c + softplus(h @ W + b).sum(axis=1)
 
     return _log_sum_over_states(n_hidden, n_visible, log_term)
 
@@ -320,8 +309,10 @@ def _hidden_log_ratio(pre, beta_prev, beta):
     The hidden units summed out of ``p_k`` contribute ``prod_j (1 +
     exp(beta_k a_j))``; at ``beta = 0`` this is the base model's ``2**n_hidden``.
     """
-    high = _softplus(pre * pre.dtype.type(beta))
-    low = _softplus(pre * pre.dtype.type(beta_prev))
+    high = pre * pre.dtype.type(beta)
+    softplus(high, out=high)
+    low = pre * pre.dtype.type(beta_prev)
+    softplus(low, out=low)
     high -= low
     return high.sum(axis=1, dtype=np.float64)
 
@@ -349,7 +340,7 @@ def _log_base_partition(b_A, n_hidden, gaussian):
     hidden = n_hidden * np.log(2.0)
     if gaussian:
         return hidden + 0.5 * len(b_A) * _LOG_2PI
-    return hidden + float(_softplus(b_A.astype(np.float64)).sum())
+    return hidden + float(softplus(b_A.astype(np.float64)).sum())
 
 
 def _estimate(log_w, log_z_base):

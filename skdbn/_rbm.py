@@ -507,7 +507,7 @@ class RBMTransformer(
         ``||x - b||^2 / 2 - sum_j softplus(c_j + W_j.x)`` (Gaussian)."""
         pre = _blas.matmul(x, self.components_.T.astype(x.dtype, copy=False))
         pre += self.intercept_hidden_
-        hidden_term = softplus(pre).sum(axis=1)
+        hidden_term = softplus(pre, out=pre).sum(axis=1)
         if self.visible_ == "gaussian":
             diff = x - self.intercept_visible_
             return 0.5 * np.einsum("ij,ij->i", diff, diff) - hidden_term
