@@ -53,7 +53,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import BernoulliRBM, MLPClassifier
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skdbn import DBNClassifier, RBMTransformer, _cd
+from skdbn import DBNClassifier, RBMTransformer, _threads
 
 DTYPES = (np.float64, np.float32)
 THREADS = ("default", 1)
@@ -165,12 +165,12 @@ def rbm_cells(X, args):
 
 def without_own_threads(run):
     """``run()`` with the RBM trainer's worker threads disabled (a private knob)."""
-    saved = _cd._MIN_PARALLEL_WORK
-    _cd._MIN_PARALLEL_WORK = float("inf")
+    saved = _threads.MIN_PARALLEL_WORK
+    _threads.MIN_PARALLEL_WORK = float("inf")
     try:
         return run()
     finally:
-        _cd._MIN_PARALLEL_WORK = saved
+        _threads.MIN_PARALLEL_WORK = saved
 
 
 def print_blas():

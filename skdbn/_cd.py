@@ -22,17 +22,10 @@ module does the arithmetic of one mini-batch step,
 import numpy as np
 from scipy.sparse import issparse
 
-from . import _blas
+from . import _blas, _threads
 from ._base import logistic, sample_bernoulli, sample_gaussian
 from ._optim import momentum_step
-from ._threads import BlockRunner, blas_threads, even_slices
-
-# Rows per block of the batch: smaller blocks make slower products per flop.
-_ROWS_PER_BLOCK = 50
-
-# Multiply-adds of one ``batch x n_features x n_components`` product below
-# which a step is too short for the hand-offs to other threads to pay.
-_MIN_PARALLEL_WORK = 5_000_000
+from ._threads import BlockRunner, blas_threads, block_generators, even_slices
 
 
 class RBMParameters:
@@ -157,20 +150,17 @@ class ContrastiveDivergence:
         self._grad_c = np.empty(n_components, dtype=dtype)
         self._grad_b = np.empty(n_features, dtype=dtype)
         self.random_state = random_state
-        self._n_blocks = max(1, round(batch_size / _ROWS_PER_BLOCK))
+        self._n_blocks = max(1, round(batch_size / _threads.ROWS_PER_BLOCK))
         self._feature_blocks = even_slices(n_features, self._n_blocks)
-        self._parallel_worth_it = batch_size * n_features * n_components >= _MIN_PARALLEL_WORK
+        work = batch_size * n_features * n_components
+        self._parallel_worth_it = work >= _threads.MIN_PARALLEL_WORK
         self._rngs = None
         self._runner = None
 
     def __enter__(self):
-        # One generator per row block: the caller's for the first, the others
-        # seeded from it at the start of each epoch. The samples of a row then
-        # depend on its block only, never on the thread running it; the
-        # caller's stream advances alike in one fit of k epochs and in k
-        # partial fits; and a batch of one block samples as it always did.
-        seeds = self.random_state.integers(2**63, size=self._n_blocks - 1)
-        self._rngs = [self.random_state] + [np.random.default_rng(s) for s in seeds]
+        # New block generators at the start of each epoch: the caller's
+        # stream advances alike in one fit of k epochs and in k partial fits.
+        self._rngs = block_generators(self.random_state, self._n_blocks)
         n_workers = min(self._n_blocks, blas_threads()) if self._parallel_worth_it else 1
         self._runner = BlockRunner(n_workers).__enter__()
         return self

@@ -7,6 +7,7 @@ between classification and regression (output activation, loss, validation
 score, stratified split) comes in as an :class:`Objective`.
 """
 
+import contextlib
 import copy
 import dataclasses
 import warnings
@@ -14,14 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import issparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import gen_batches
 
 from ._exceptions import DivergenceError
-from ._network import FeedForward
+from ._network import FeedForward, _take_rows
 from ._optim import SGD, Adam
+from ._threads import BlockRunner, blas_threads, block_generators
+from ._utils import batch_slices
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Objective:
         Activation of the output layer.
     loss : callable
         ``loss(output, Y, sample_weight, coefs, alpha) -> float``, the
-        penalised loss whose gradient :meth:`FeedForward.backward` computes.
+        penalised loss whose gradient :meth:`FeedForward.train_step` follows.
     score : callable
         ``score(output, Y, sample_weight) -> float``, higher is better: the
         early-stopping criterion on the validation rows.
@@ -133,6 +134,23 @@ class TrainingState:
     validation_scores: list = dataclasses.field(default_factory=list)
     best_validation_score: float | None = None
 
+    def snapshot(self):
+        """A copy that the next epochs leave alone, taken after every epoch.
+
+        The arrays (weights, optimizer moments) are copied; the histories are
+        copied shallowly, since their entries are never changed once appended.
+        A deep copy would walk every past entry each epoch: on small data it
+        took more time than the training.
+        """
+        coefs = [W.copy() for W in self.coefs]
+        intercepts = [b.copy() for b in self.intercepts]
+        optimizer = None if self.optimizer is None else self.optimizer.copy(coefs + intercepts)
+        return dataclasses.replace(
+            self, coefs=coefs, intercepts=intercepts, optimizer=optimizer,
+            loss_curve=list(self.loss_curve), gradient_norms=list(self.gradient_norms),
+            validation_scores=list(self.validation_scores),
+        )
+
 
 class FineTuningRun:
     """One call's worth of fine-tuning epochs: one for ``partial_fit``, else up to ``max_iter``.
@@ -216,9 +234,15 @@ class FineTuningRun:
         training when a callback asks to.
         """
         n_epochs = 1 if self.incremental else self.settings.max_iter
+        # One runner for the whole run: entering it costs milliseconds. With
+        # one worker it runs the blocks in order and leaves BLAS alone.
+        workers = self.net.parallel_workers(blas_threads()) if self.net.blocked else 1
+        self.runner = BlockRunner(workers)
         # Overflow is detected explicitly (_check_finite) and reported as a
         # clear error, so numpy's own warnings about it would only be noise.
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"), (
+            self.runner if workers > 1 else contextlib.nullcontext()
+        ):
             self._epochs(n_epochs, hooks)
         state = self.state
         if self.early_stopping and self.best_params is not None:
@@ -259,34 +283,38 @@ class FineTuningRun:
     def _epoch(self, state_epoch):
         """One pass over the shuffled mini-batches; records loss and gradient norms."""
         X, Y, sw, state, settings = self.X, self.Y, self.sw, self.state, self.settings
+        net, optimizer = self.net, state.optimizer
         n = X.shape[0]
         order = self.rng.permutation(n) if settings.shuffle else np.arange(n)
-        buffer = np.empty((self.batch_size, X.shape[1]), dtype=state.coefs[0].dtype)
         loss_sum, weight_sum = 0.0, 0.0
         norm_sum = np.zeros(len(state.coefs))
-        dropout_rng = self.rng if settings.dropout or settings.input_dropout else None
-        batches = list(gen_batches(n, self.batch_size))
-        grads = self.net.coef_grads + self.net.intercept_grads  # refilled by backward
+        random_states = None
+        if settings.dropout or settings.input_dropout:
+            random_states = block_generators(self.rng, net.n_row_blocks)
+        batches = batch_slices(n, self.batch_size)
         loss = settings.objective.loss
         pseudo_weight = 0.0
         if self.pseudo is not None:
             pseudo_weight = self.pseudo.weight(settings, state_epoch)
         for batch in batches:
             rows = order[batch]
-            xb = _take_rows(X, rows, buffer)
             yb = Y[rows]
             wb = None if sw is None else sw[rows]
             if pseudo_weight:
-                acts = self.pseudo.step(self.net, xb, yb, wb, pseudo_weight, dropout_rng)
+                x, targets, w = self.pseudo.batch(net, X, rows, yb, wb, pseudo_weight)
+                step = net.train_step(x, np.arange(x.shape[0]), targets, w, optimizer,
+                                      state.step_size, self.runner, random_states)
             else:
-                acts = self.net.forward(xb, random_state=dropout_rng)
-                self.net.backward(xb, acts, yb, wb)
+                step = net.train_step(X, rows, yb, wb, optimizer, state.step_size,
+                                      self.runner, random_states)
+            output, squared_weights, squared_grads = step
+            # The loss of the labelled rows, their penalty as the batch's.
             batch_weight = float(len(rows)) if wb is None else float(wb.sum())
-            output = acts[-1][: len(rows)]  # the loss of the labelled rows
-            loss_sum += batch_weight * loss(output, yb, wb, state.coefs, settings.alpha)
+            data_loss = loss(output[: len(rows)], yb, wb, [], 0.0)
+            penalty = 0.5 * settings.alpha * squared_weights
+            loss_sum += batch_weight * data_loss + penalty
             weight_sum += batch_weight
-            squared_norms = state.optimizer.step(grads, state.step_size)
-            norm_sum += np.sqrt(squared_norms[: len(state.coefs)])
+            norm_sum += np.sqrt(squared_grads)
         state.t += n
         state.n_iter += 1
         epoch_loss = loss_sum / max(weight_sum, np.finfo(float).tiny)
@@ -380,26 +408,24 @@ class PseudoLabels:
         self.position += k
         return self.order[self.position - k : self.position]
 
-    def step(self, net, xb, yb, wb, weight, dropout_rng):
-        """Gradients of one labelled batch plus unlabelled rows; the activations."""
-        n_l = xb.shape[0]
-        rows = self._next_rows(n_l)
-        n = n_l + rows.shape[0]
+    def batch(self, net, X, rows, yb, wb, weight):
+        """The labelled batch ``X[rows]`` plus unlabelled rows: inputs, targets, weights."""
+        n_l = rows.shape[0]
+        unlabelled = self._next_rows(n_l)
+        n = n_l + unlabelled.shape[0]
         x = self.buffer[:n]
-        x[:n_l] = xb
-        x[n_l:] = _take_rows(self.X, rows, x[n_l:])  # in place when dense
+        _take_rows(X, rows, x[:n_l])
+        _take_rows(self.X, unlabelled, x[n_l:])
         targets = np.zeros((n, yb.shape[1]), dtype=yb.dtype)
         targets[:n_l] = yb
         guess = net.forward(x[n_l:])[-1].argmax(axis=1)  # no dropout: the clean guess
         targets[np.arange(n_l, n), guess] = 1
         w = np.empty(n, dtype=x.dtype)
         w[:n_l] = 1 if wb is None else wb
-        w[n_l:] = weight * w[:n_l].sum() / rows.shape[0]
+        w[n_l:] = weight * w[:n_l].sum() / unlabelled.shape[0]
         if self.sw is not None:
-            w[n_l:] *= self.sw[rows]
-        acts = net.forward(x, random_state=dropout_rng)
-        net.backward(x, acts, targets, w)
-        return acts
+            w[n_l:] *= self.sw[unlabelled]
+        return x, targets, w
 
 
 def previous_state(estimator, incremental):
@@ -421,10 +447,3 @@ def previous_state(estimator, incremental):
         best_loss=estimator.best_loss_,
         validation_scores=list(estimator.validation_scores_ or []),
     )
-
-
-def _take_rows(X, rows, buffer):
-    """The rows ``X[rows]`` as a dense array, written into ``buffer`` when dense."""
-    if issparse(X):
-        return X[rows].toarray().astype(buffer.dtype, copy=False)
-    return np.take(X, rows, axis=0, out=buffer[: len(rows)])

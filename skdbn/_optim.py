@@ -1,13 +1,17 @@
 """Stochastic optimizers: plain classes that update parameter arrays in place.
 
-``step(grads, learning_rate)`` may overwrite ``grads`` (scratch buffers that
-the caller refills every batch), so an update allocates nothing, and returns
-each gradient's squared norm for ``gradient_norms_``. Every scalar that meets
+A step is ``start(learning_rate)`` followed by ``update(index, grad, rows)``
+for every block of rows of every parameter (``step`` does both for whole
+arrays), so the fine-tuning threads can each update their own blocks. An
+update may overwrite ``grad`` (a scratch buffer that the caller refills every
+batch), so it allocates nothing, and returns the gradient's squared norm for
+``gradient_norms_``. Every scalar that meets
 an array is a Python float: under numpy 2's promotion rules a numpy float64
 scalar (``np.sqrt(...)``, or a value from ``np.logspace`` in a grid) would turn
 each float32 pass into a float64 one.
 """
 
+import copy
 import math
 
 import numpy as np
@@ -83,12 +87,30 @@ class SGD:
 
         Returns the squared Frobenius norm of each gradient, as a list of floats.
         """
-        norms = [_blas.squared_norm(grad) for grad in grads]
-        scale = -float(learning_rate)
-        for param, grad, velocity in zip(self.params, grads, self.velocities):
-            grad *= scale
-            momentum_step(param, velocity, grad, self.momentum, self.nesterov)
-        return norms
+        self.start(learning_rate)
+        return [self.update(index, grad) for index, grad in enumerate(grads)]
+
+    def start(self, learning_rate):
+        """Begin a step with this learning rate; then :meth:`update` every block."""
+        self._scale = -float(learning_rate)
+
+    def copy(self, params):
+        """An independent copy of the optimizer's state, updating ``params``."""
+        new = copy.copy(self)
+        new.params, new.velocities = params, [v.copy() for v in self.velocities]
+        return new
+
+    def update(self, index, grad, rows=slice(None)):
+        """Update rows ``rows`` of parameter ``index`` with their gradient ``grad``.
+
+        ``grad`` is overwritten. Blocks of a step are independent, so threads
+        may update different blocks at once. Returns ``grad``'s squared norm.
+        """
+        norm = _blas.squared_norm(grad)
+        grad *= self._scale
+        momentum_step(self.params[index][rows], self.velocities[index][rows], grad,
+                      self.momentum, self.nesterov)
+        return norm
 
 
 class Adam:
@@ -135,30 +157,49 @@ class Adam:
     def step(self, grads, learning_rate):
         """Update the parameters with the gradients ``grads`` (overwritten).
 
-        ``M <- b1 M + g``, ``V <- b2 V + g^2``, then
-        ``p <- p - step M / (sqrt(V) + eps_V)``, ``grad`` as scratch space.
         Returns the squared Frobenius norm of each gradient, as a list of floats.
         """
+        self.start(learning_rate)
+        return [self.update(index, grad) for index, grad in enumerate(grads)]
+
+    def copy(self, params):
+        """An independent copy of the optimizer's state, updating ``params``."""
+        new = copy.copy(self)
+        new.params = params
+        new.first_moments = [m.copy() for m in self.first_moments]
+        new.second_moments = [v.copy() for v in self.second_moments]
+        return new
+
+    def start(self, learning_rate):
+        """Begin a step with this learning rate; then :meth:`update` every block."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         lr_t = float(learning_rate) * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         # With m = (1 - b1) M and v = (1 - b2) V:
         # lr_t m / (sqrt(v) + eps) = step * M / (sqrt(V) + eps_V).
         root = math.sqrt(1 - b2)
-        step = lr_t * (1 - b1) / root
-        eps_v = self.epsilon / root
-        norms = []
-        for param, grad, m, v in zip(self.params, grads, self.first_moments,
-                                     self.second_moments):
-            norms.append(_blas.squared_norm(grad))
-            m *= b1
-            m += grad
-            v *= b2
-            grad *= grad
-            v += grad
-            np.sqrt(v, out=grad)
-            grad += eps_v
-            np.divide(m, grad, out=grad)
-            grad *= step
-            param -= grad
-        return norms
+        self._step = lr_t * (1 - b1) / root
+        self._eps_v = self.epsilon / root
+
+    def update(self, index, grad, rows=slice(None)):
+        """Update rows ``rows`` of parameter ``index`` with their gradient ``grad``.
+
+        ``M <- b1 M + g``, ``V <- b2 V + g^2``, then
+        ``p <- p - step M / (sqrt(V) + eps_V)``, ``grad`` as scratch space.
+        Blocks of a step are independent, so threads may update different
+        blocks at once. Returns ``grad``'s squared norm.
+        """
+        norm = _blas.squared_norm(grad)
+        param = self.params[index][rows]
+        m, v = self.first_moments[index][rows], self.second_moments[index][rows]
+        m *= self.beta_1
+        m += grad
+        v *= self.beta_2
+        grad *= grad
+        v += grad
+        np.sqrt(v, out=grad)
+        grad += self._eps_v
+        np.divide(m, grad, out=grad)
+        grad *= self._step
+        param -= grad
+        return norm

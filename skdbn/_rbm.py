@@ -11,7 +11,7 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.utils import check_array, gen_batches
+from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -22,7 +22,7 @@ from ._cd import ContrastiveDivergence, RBMParameters
 from ._exceptions import DivergenceError
 from ._init import INITIALIZERS, initial_weights, make_generator
 from ._likelihood import _spawn, log_partition
-from ._utils import in_chunks, restore_on_error
+from ._utils import batch_slices, in_chunks, restore_on_error
 
 # Rows used to monitor the reconstruction error after each epoch.
 _MONITOR_ROWS = 1000
@@ -391,7 +391,7 @@ class RBMTransformer(
             # runs in there too, with single-threaded BLAS: BLAS threads spin
             # on after a call and would slow the next epoch's start.
             with trainer:
-                for batch in gen_batches(n_samples, self.batch_size):
+                for batch in batch_slices(n_samples, self.batch_size):
                     trainer.update(X, order[batch], sample_weight)
                 loss = self._reconstruction_error(params, X[monitor_rows])
             if not (params.all_finite() and loss <= loss_limit):

@@ -1,4 +1,4 @@
-"""Threads of our own for the RBM trainer and the likelihood estimates.
+"""Threads of our own for both training loops and the likelihood estimates.
 
 :class:`BlockRunner` runs fixed blocks of a step (row blocks of a batch,
 blocks of weight rows) on the calling thread and a few workers, with BLAS
@@ -12,7 +12,15 @@ sleep instead. Measurements: ``benchmarks/README.md``.
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
+
+# Rows per block of a batch: smaller blocks make slower products per flop.
+ROWS_PER_BLOCK = 50
+
+# Multiply-adds of a step's products (batch size x weights) below which a
+# step is too short for the hand-offs to other threads to pay.
+MIN_PARALLEL_WORK = 5_000_000
 
 
 def blas_threads():
@@ -42,6 +50,25 @@ def even_slices(n, n_blocks):
     [slice(0, 2, None), slice(2, 5, None)]
     """
     return [slice(k * n // n_blocks, (k + 1) * n // n_blocks) for k in range(n_blocks)]
+
+
+def block_generators(random_state, n_blocks):
+    """One random generator per block: ``random_state`` itself, then new ones seeded from it.
+
+    The samples of a row then depend on its block only, never on the thread
+    that runs it, and a step of one block samples as it would without blocks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdbn._threads import block_generators
+    >>> rng = np.random.default_rng(0)
+    >>> generators = block_generators(rng, 3)
+    >>> len(generators), generators[0] is rng
+    (3, True)
+    """
+    seeds = random_state.integers(2**63, size=n_blocks - 1)
+    return [random_state] + [np.random.default_rng(seed) for seed in seeds]
 
 
 class BlockRunner:

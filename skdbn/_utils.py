@@ -4,7 +4,21 @@ from contextlib import contextmanager
 
 import numpy as np
 from sklearn import get_config
-from sklearn.utils import gen_batches
+
+
+def batch_slices(n_samples, batch_size):
+    """Consecutive slices of ``range(n_samples)`` of ``batch_size`` rows (the last may be short).
+
+    What :func:`sklearn.utils.gen_batches` yields, without its parameter
+    validation, which costs more than a small epoch's products.
+
+    Examples
+    --------
+    >>> from skdbn._utils import batch_slices
+    >>> batch_slices(5, 2)
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
+    """
+    return [slice(i, min(i + batch_size, n_samples)) for i in range(0, n_samples, batch_size)]
 
 
 @contextmanager
@@ -75,7 +89,7 @@ def in_chunks(function, X, n_columns_out):
     first = function(X[:chunk])
     out = np.empty((n_samples,) + first.shape[1:], dtype=first.dtype)
     out[:chunk] = first
-    for rows in gen_batches(n_samples, chunk):
+    for rows in batch_slices(n_samples, chunk):
         if rows.start:
             out[rows] = function(X[rows])
     return out

@@ -441,7 +441,7 @@ def test_ctrl_c_in_fine_tuning_keeps_the_last_completed_epoch(digits, monkeypatc
     params = dict(hidden_layer_sizes=(8,), rbm=RBMTransformer(n_iter=2), random_state=0)
     batches_per_epoch = 1  # batch_size="auto": 200 rows
     calls = _interrupt_on_call(
-        monkeypatch, skdbn._fine_tuning.FeedForward, "backward", 2 * batches_per_epoch + 1
+        monkeypatch, skdbn._fine_tuning.FeedForward, "train_step", 2 * batches_per_epoch + 1
     )
     dbn = DBNClassifier(max_iter=10, **params)
     with pytest.warns(UserWarning, match="interrupted") as caught:
@@ -465,7 +465,7 @@ def test_ctrl_c_in_pretraining_stops_at_once_and_keeps_the_previous_model(digits
     previous = copy.deepcopy(dbn)
     # The interrupt comes in the second layer's RBM: nothing else trains after it.
     calls = _interrupt_on_call(monkeypatch, skdbn._cd.ContrastiveDivergence, "update", 8)
-    backward = _interrupt_on_call(monkeypatch, skdbn._fine_tuning.FeedForward, "backward", 0)
+    backward = _interrupt_on_call(monkeypatch, skdbn._fine_tuning.FeedForward, "train_step", 0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         dbn.fit(X, y)

@@ -1,5 +1,6 @@
-"""The RBM trainer's own threads: every block runs once, errors surface, and
-the results do not depend on the number of threads."""
+"""Our own threads (RBM trainer and fine-tuning): every block runs once, errors
+surface, blocks compute what the unblocked step computes, and the results do
+not depend on the number of threads."""
 
 import threading
 import warnings
@@ -10,8 +11,7 @@ from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skdbn import RBMTransformer
-from skdbn import _cd as cd
+from skdbn import DBNClassifier, DBNRegressor, RBMTransformer, _network, _threads
 from skdbn._threads import BlockRunner, blas_threads, even_slices
 
 
@@ -85,7 +85,7 @@ def _fit_with_threads(estimator, n_threads, X):
 
 
 def test_rbm_fit_does_not_depend_on_the_number_of_threads(digits, monkeypatch):
-    monkeypatch.setattr(cd, "_MIN_PARALLEL_WORK", 0)
+    monkeypatch.setattr(_threads, "MIN_PARALLEL_WORK", 0)
     X, _ = digits
     params = dict(n_components=32, batch_size=100, n_iter=3, momentum=0.5, random_state=0)
     one = _fit_with_threads(RBMTransformer(**params), 1, X)
@@ -93,3 +93,57 @@ def test_rbm_fit_does_not_depend_on_the_number_of_threads(digits, monkeypatch):
     np.testing.assert_array_equal(one.components_, two.components_)
     np.testing.assert_array_equal(one.intercept_hidden_, two.intercept_hidden_)
     np.testing.assert_array_equal(one.intercept_visible_, two.intercept_visible_)
+
+
+def _fine_tune(make, X, y, n_threads=None):
+    with threadpool_limits(n_threads, user_api="blas"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return make().fit(X, y)
+
+
+_NETWORKS = {
+    "adam, L2, weights": lambda: DBNClassifier(
+        (48, 32), pretrain=False, alpha=1e-3, batch_size=100, max_iter=3, random_state=0
+    ),
+    "sgd, relu": lambda: DBNClassifier(
+        (48,), pretrain=False, activation="relu", solver="sgd", batch_size=150,
+        learning_rate_init=0.05, max_iter=3, random_state=0,
+    ),
+    "regressor": lambda: DBNRegressor((40,), pretrain=False, batch_size=100, max_iter=3,
+                                      random_state=0),
+}
+
+
+@pytest.mark.parametrize("name", list(_NETWORKS))
+def test_fine_tuning_in_blocks_computes_the_unblocked_step(digits, monkeypatch, name):
+    # The same epochs with every step cut into row and weight blocks (forced
+    # on a network too small to be cut by default) and uncut.
+    X, y = digits
+    X = X.astype(np.float64)
+    target = y.astype(float) if name == "regressor" else y
+    monkeypatch.setattr(_network, "MIN_BLOCKED_WORK", float("inf"))
+    whole = _fine_tune(_NETWORKS[name], X, target)
+    monkeypatch.setattr(_network, "MIN_BLOCKED_WORK", 0)
+    monkeypatch.setattr(_network, "WEIGHTS_PER_BLOCK", 500)  # several blocks per layer
+    blocked = _fine_tune(_NETWORKS[name], X, target)
+    assert len(blocked._optimizer.params) == len(whole._optimizer.params)
+    for a, b in zip(whole.coefs_ + whole.intercepts_, blocked.coefs_ + blocked.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(whole.loss_curve_, blocked.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(whole.gradient_norms_, blocked.gradient_norms_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_fine_tuning_does_not_depend_on_the_number_of_threads(digits, monkeypatch, dropout):
+    monkeypatch.setattr(_network, "MIN_BLOCKED_WORK", 0)
+    X, y = digits
+
+    def make():
+        return DBNClassifier((48, 32), pretrain=False, dropout=dropout, input_dropout=dropout,
+                             batch_size=100, max_iter=3, random_state=0)
+
+    one = _fine_tune(make, X, y, n_threads=1)
+    two = _fine_tune(make, X, y, n_threads=2)
+    assert one.loss_curve_ == two.loss_curve_
+    for a, b in zip(one.coefs_ + one.intercepts_, two.coefs_ + two.intercepts_):
+        np.testing.assert_array_equal(a, b)
