@@ -151,6 +151,10 @@ class BaseDBN(CallbackSupportMixin, BaseEstimator):
             )
         return super().set_params(**params)
 
+    # The factor the pretrained weights and biases of a hidden layer are
+    # multiplied by, per activation (1 if absent): see DBNRegressor.
+    _handoff_slopes: dict = {}
+
     # ------------------------------------------------------------ fitting
 
     def _fit(self, X, y, sample_weight, *, fresh, incremental, classes=None):
@@ -180,7 +184,7 @@ class BaseDBN(CallbackSupportMixin, BaseEstimator):
             Y = self._encode_targets(y[labelled], fresh, classes, X.dtype)
             settings = FineTuningSettings.from_estimator(self, self._objective)
             if fresh:
-                state = self._initialize(X, Y.shape[1], sample_weight, task)
+                state = self._initialize(X, Y, sample_weight, task)
             else:
                 state = previous_state(self, incremental)
             self._warn_if_unlabelled_unused(labelled, fresh, settings.pseudo_label_weight)
@@ -218,7 +222,7 @@ class BaseDBN(CallbackSupportMixin, BaseEstimator):
                 stacklevel=5,  # the user's fit() call, through _fit_context
             )
 
-    def _initialize(self, X, n_outputs, sample_weight, task):
+    def _initialize(self, X, Y, sample_weight, task):
         """Pretrain (or draw) the hidden layers, draw the output layer.
 
         Sets the fitted attributes that do not change during fine-tuning and
@@ -227,12 +231,15 @@ class BaseDBN(CallbackSupportMixin, BaseEstimator):
         """
         self._dtype = X.dtype
         self._rng = make_generator(self.random_state)
+        n_outputs = Y.shape[1]
         sizes = [X.shape[1], *self._hidden_sizes(), n_outputs]
         start = time.perf_counter()
         if self.pretrain:
             self.rbms_ = self._pretrain(X, sample_weight, task)
-            coefs = [_network_weights(r) for r in self.rbms_]
-            intercepts = [r.intercept_hidden_.copy() for r in self.rbms_]
+            slope = self._handoff_slopes.get(self.activation, 1.0)
+            coefs = [_network_weights(r, slope) for r in self.rbms_]
+            intercepts = [r.intercept_hidden_ * r.intercept_hidden_.dtype.type(slope)
+                          for r in self.rbms_]
         else:
             self.rbms_ = []
             coefs = [self._draw(n_in, n_out) for n_in, n_out in zip(sizes[:-2], sizes[1:-1])]
@@ -240,12 +247,16 @@ class BaseDBN(CallbackSupportMixin, BaseEstimator):
         self.pretraining_time_ = time.perf_counter() - start
         self.pretraining_curves_ = [list(r.loss_curve_) for r in self.rbms_]
         coefs.append(self._draw(sizes[-2], sizes[-1]))
-        intercepts.append(np.zeros(sizes[-1], dtype=X.dtype))
+        intercepts.append(self._output_intercept(Y, sample_weight))
         self.n_layers_ = len(sizes)
         self.n_outputs_ = n_outputs
         self.out_activation_ = self._objective.out_activation
         self.fine_tuning_time_ = 0.0
         return TrainingState(coefs, intercepts, step_size=self.learning_rate_init)
+
+    def _output_intercept(self, Y, sample_weight):
+        """The output layer's starting biases: zeros (see DBNRegressor)."""
+        return np.zeros(Y.shape[1], dtype=self._dtype)
 
     def _hidden_sizes(self):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes))
@@ -412,18 +423,23 @@ _MLP_FITTED_ATTRIBUTES = (
 )
 
 
-def _network_weights(rbm):
+def _network_weights(rbm, slope=1.0):
     """The weights of a feed-forward layer that computes ``rbm.transform``.
 
     ``rbm.transform(X) = sigmoid((X / s) W^T + c)`` with ``s = visible_scale_``
     (all ones for Bernoulli units), so the layer's ``(fan_in, fan_out)`` weights
-    are ``W^T / s[:, None]``: dividing the rows of ``W^T`` by the scale makes the
-    network take the raw input, exactly as the RBM does. ``components_`` is
-    stored Fortran-ordered, so ``W^T`` is already C-ordered in the network's
-    layout and the division writes the one copy the hand-off costs (the RBM's
-    own ``components_`` must not change during fine-tuning).
+    are ``slope * W^T / s[:, None]``: dividing the rows of ``W^T`` by the scale
+    makes the network take the raw input, exactly as the RBM does, and
+    ``slope`` is the estimator's factor for its activation (1 but for
+    :class:`DBNRegressor`'s ReLU). ``components_`` is stored Fortran-ordered,
+    so ``W^T`` is already C-ordered in the network's layout and the division
+    writes the one copy the hand-off costs (the RBM's own ``components_`` must
+    not change during fine-tuning).
     """
-    return np.divide(rbm.components_.T, rbm.visible_scale_[:, None])
+    W = np.divide(rbm.components_.T, rbm.visible_scale_[:, None])
+    if slope != 1.0:
+        W *= W.dtype.type(slope)
+    return W
 
 
 def _hook_data(X, y, sample_weight):

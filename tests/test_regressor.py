@@ -90,6 +90,44 @@ def test_learns_a_smooth_function_as_well_as_mlp_regressor():
         assert reg.rbms_[0].visible_ == "gaussian" if pretrain else reg.rbms_ == []
 
 
+@pytest.mark.parametrize("activation, slope", [("relu", 0.25), ("tanh", 1.0)])
+def test_hidden_layers_start_from_the_rbms_scaled_by_the_relu_slope(diabetes, activation, slope):
+    # Before fine-tuning a logistic network computes the RBMs' transform
+    # exactly; a ReLU layer takes the same weights and biases times 1/4, the
+    # logistic's slope at 0, so that relu(z / 4) follows sigmoid(z) - 1/2.
+    X, y = diabetes
+    params = dict(hidden_layer_sizes=(12, 6), max_iter=1, learning_rate_init=1e-12,
+                  random_state=0)
+    logistic = _quiet_fit(DBNRegressor(activation="logistic", **params), X, y)
+    np.testing.assert_allclose(expit(X @ logistic.coefs_[0] + logistic.intercepts_[0]),
+                               logistic.rbms_[0].transform(X), rtol=1e-6)
+    other = _quiet_fit(DBNRegressor(activation=activation, **params), X, y)
+    for layer in range(2):
+        # the same RBMs, left unscaled
+        np.testing.assert_array_equal(other.rbms_[layer].components_,
+                                      logistic.rbms_[layer].components_)
+        np.testing.assert_allclose(other.coefs_[layer], slope * logistic.coefs_[layer],
+                                   rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(other.intercepts_[layer],
+                                   slope * logistic.intercepts_[layer], rtol=1e-6, atol=1e-12)
+
+
+def test_output_starts_at_the_weighted_mean_of_the_targets():
+    # With zero weights the hidden layers output 0, so the prediction is the
+    # output bias: the weighted mean, the best constant, not 0.
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(50, 3)), rng.normal([100.0, -5.0], 1.0, size=(50, 2))
+    weight = rng.integers(0, 3, 50).astype(float)
+    reg = _quiet_fit(DBNRegressor((4,), init="zero", pretrain=False, max_iter=1,
+                                  learning_rate_init=1e-12), X, Y, sample_weight=weight)
+    np.testing.assert_allclose(reg.predict(X[:2]), [np.average(Y, axis=0, weights=weight)] * 2)
+    repeated = _quiet_fit(DBNRegressor((4,), init="zero", pretrain=False, max_iter=1,
+                                       learning_rate_init=1e-12),
+                          np.repeat(X, weight.astype(int), axis=0),
+                          np.repeat(Y, weight.astype(int), axis=0))
+    np.testing.assert_allclose(repeated.intercepts_[-1], reg.intercepts_[-1])
+
+
 def test_multi_output_targets():
     X, Y = make_regression(300, n_features=6, n_targets=3, noise=1.0, random_state=0)
     X, Y = StandardScaler().fit_transform(X), StandardScaler().fit_transform(Y)
