@@ -10,7 +10,9 @@ same round: above 1 means skdbn is faster. Ratios, not seconds, are the result
   logistic, adam, ``alpha=1e-4``, ``learning_rate_init=1e-3``, exactly
   ``--epochs`` epochs, for dtype {float64, float32} x BLAS threads {default, 1}
   x {784-100-10 batch "auto", 784-500-500-10 batch 100}; seconds per epoch are
-  the wall time of ``fit`` over ``n_iter_``.
+  the wall time of ``fit`` over ``n_iter_``; plus, at default threads, for a
+  network whose steps run in blocks on skdbn's own threads, the same cell
+  with them off.
 * **RBM**: ``RBMTransformer(method="pcd", momentum=0, weight_decay=0)`` vs
   ``BernoulliRBM`` (both PCD-1, learning rate 0.1), 784 -> 256, for dtype x
   threads x batch {10, 100}; plus, at batch 100 and default threads, the same
@@ -53,7 +55,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import BernoulliRBM, MLPClassifier
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skdbn import DBNClassifier, RBMTransformer, _threads
+from skdbn import DBNClassifier, RBMTransformer, _network, _threads
 
 DTYPES = (np.float64, np.float32)
 THREADS = ("default", 1)
@@ -126,6 +128,18 @@ def fine_tuning_cells(X, y, args):
                         lambda: DBNClassifier(pretrain=False, **common)
                     ),
                 )
+                sizes = [X.shape[1], *hidden, len(np.unique(y))]
+                weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+                steps = (200 if batch == "auto" else batch) * weights
+                if threads == "default" and steps >= _network.MIN_BLOCKED_WORK:
+                    # What the fine-tuning's own threads are worth: the same
+                    # cell with every step in one block on BLAS's threads.
+                    yield f"{name}, own threads off", threads, (
+                        lambda common=common: per_epoch(lambda: MLPClassifier(**common)),
+                        lambda common=common: without_own_threads(
+                            lambda: per_epoch(lambda: DBNClassifier(pretrain=False, **common))
+                        ),
+                    )
 
 
 def rbm_cells(X, args):
@@ -164,13 +178,14 @@ def rbm_cells(X, args):
 
 
 def without_own_threads(run):
-    """``run()`` with the RBM trainer's worker threads disabled (a private knob)."""
-    saved = _threads.MIN_PARALLEL_WORK
-    _threads.MIN_PARALLEL_WORK = float("inf")
+    """``run()`` with the worker threads of the RBM trainer and of the
+    fine-tuning disabled (private knobs)."""
+    saved = _threads.MIN_PARALLEL_WORK, _network.MIN_BLOCKED_WORK
+    _threads.MIN_PARALLEL_WORK = _network.MIN_BLOCKED_WORK = float("inf")
     try:
         return run()
     finally:
-        _threads.MIN_PARALLEL_WORK = saved
+        _threads.MIN_PARALLEL_WORK, _network.MIN_BLOCKED_WORK = saved
 
 
 def print_blas():

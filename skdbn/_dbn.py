@@ -65,7 +65,9 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
         no ``rbm__`` parameter.
     activation : {"logistic", "tanh", "relu"}, default="logistic"
         Activation of the hidden layers during fine-tuning and prediction.
-        Pretrained RBMs have logistic units, so ``"logistic"`` matches them.
+        Pretrained RBMs have logistic units, so ``"logistic"`` matches them;
+        with ``"tanh"`` or ``"relu"`` the pretrained weights are a starting
+        point, not the RBMs' features.
     solver : {"adam", "sgd"}, default="adam"
         Fine-tuning optimizer.
     alpha : float, default=1e-4
