@@ -347,7 +347,7 @@ class RBMTransformer(
             init_scale=self.init_scale, dtype=dtype,
         )
         mean, std = _feature_moments(X, sample_weight)
-        self.visible_scale_ = _feature_scale(std, self.visible_ == "gaussian")
+        self.visible_scale_ = _feature_scale(X, std, self.visible_ == "gaussian")
         # weights.T is already the trainer's layout (Fortran-ordered
         # components, C-ordered W^T): no copy.
         self._params = RBMParameters(
@@ -807,13 +807,30 @@ def _feature_moments(X, sample_weight):
     return mean, np.sqrt(var).astype(X.dtype)
 
 
-def _feature_scale(std, gaussian):
-    """The standard deviations (1 where 0), or ones for Bernoulli units."""
+def _feature_scale(X, std, gaussian):
+    """The standard deviations (1 for constant columns), or ones for Bernoulli units.
+
+    A column counts as constant when all its values are equal: its computed
+    standard deviation is then rounding error, not zero (8e-14 for a column
+    of 7.1 beside others in float64, 2e-5 for -3.3 in float32), and dividing
+    by it would blow the column up by a factor of 1e13 or more.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdbn._rbm import _feature_scale
+    >>> X = np.column_stack([np.full(1347, 7.1), np.arange(1347.0)])
+    >>> _feature_scale(X, X.std(axis=0), gaussian=True).round(1)
+    array([  1. , 388.8])
+    """
     if not gaussian:
         return np.ones_like(std)
-    std = std.copy()
-    std[~(std > np.finfo(std.dtype).eps)] = 1.0
-    return std
+    if issparse(X):
+        spread = (X.max(axis=0) - X.min(axis=0)).toarray().ravel()
+    else:
+        spread = np.ptp(X, axis=0)
+    varies = (spread > 0) & (std > np.finfo(std.dtype).eps)
+    return np.where(varies, std, 1.0).astype(std.dtype)
 
 
 def _initial_visible_bias(mean, visible, scale):

@@ -704,3 +704,20 @@ def test_rbm_parameters_need_an_rbm_template():
     # A template and its settings in one call, as GridSearchCV may do.
     clf = DBNClassifier().set_params(rbm=RBMTransformer(), rbm__n_iter=3)
     assert clf.rbm.n_iter == 3
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_standardized_table_with_a_column_constant_in_the_training_rows(dtype):
+    # Standardized on all rows, split after: a pixel that is nonzero only in
+    # test rows is a nonzero constant in the training rows. Its Gaussian
+    # scale used to be its rounding error, the hand-off divided the weights
+    # by it (|W| ~ 3e14) and the network stayed at chance (0.10).
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X).astype(dtype)
+    X, X_test, y, y_test = train_test_split(X, y, random_state=0, stratify=y)
+    assert np.any((np.ptp(X, axis=0) == 0) & (X[0] != 0))  # the premise
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = DBNClassifier((32,), max_iter=30, random_state=0).fit(X, y)
+    assert np.abs(clf.coefs_[0]).max() < 100
+    assert clf.score(X_test, y_test) > 0.9

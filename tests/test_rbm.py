@@ -891,3 +891,19 @@ def test_bad_sample_weight_raises(weight, match):
     with pytest.raises(ValueError, match=match):
         rbm.partial_fit(X, sample_weight=weight)
     assert_same_state(state, rbm)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("constant", [-3.3, -0.0527, 7.1])
+def test_a_constant_column_is_not_scaled_by_its_rounding_error(dtype, constant):
+    # The computed standard deviation of a constant column is rounding noise
+    # (4e-16 for -3.3 over 1347 rows in float64, 1e-6 in float32): dividing
+    # by it made the column 1e15 times too large for the Gaussian units.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1347, 4)).astype(dtype)
+    X[:, 1] = constant
+    rbm = RBMTransformer(n_components=3, visible="gaussian", n_iter=2, random_state=0).fit(X)
+    assert rbm.visible_scale_[1] == 1.0
+    np.testing.assert_allclose(rbm.visible_scale_[[0, 2, 3]], X[:, [0, 2, 3]].std(axis=0),
+                               rtol=1e-4)
+    assert np.abs(rbm.components_).max() < 10
