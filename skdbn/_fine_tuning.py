@@ -21,7 +21,13 @@ from sklearn.model_selection import train_test_split
 from ._exceptions import DivergenceError
 from ._network import FeedForward, _take_rows
 from ._optim import SGD, Adam
-from ._threads import BlockRunner, blas_threads, block_generators
+from ._threads import (
+    MIN_PARALLEL_WORK,
+    BlockRunner,
+    blas_threads,
+    block_generators,
+    one_blas_thread,
+)
 from ._utils import batch_slices
 
 
@@ -234,15 +240,21 @@ class FineTuningRun:
         training when a callback asks to.
         """
         n_epochs = 1 if self.incremental else self.settings.max_iter
-        # One runner for the whole run: entering it costs milliseconds. With
-        # one worker it runs the blocks in order and leaves BLAS alone.
+        # One runner for the whole run: starting its workers costs more than
+        # a small epoch. With one worker it runs the blocks in order.
         workers = self.net.parallel_workers(blas_threads()) if self.net.blocked else 1
         self.runner = BlockRunner(workers)
+        if workers > 1:
+            threads = self.runner
+        elif self.net.step_work < MIN_PARALLEL_WORK:
+            # Too small for BLAS threads to pay; on a busy machine they cost
+            # 10 to 50 times the step, waiting for each other (measured).
+            threads = one_blas_thread()
+        else:
+            threads = contextlib.nullcontext()
         # Overflow is detected explicitly (_check_finite) and reported as a
         # clear error, so numpy's own warnings about it would only be noise.
-        with np.errstate(over="ignore", invalid="ignore"), (
-            self.runner if workers > 1 else contextlib.nullcontext()
-        ):
+        with np.errstate(over="ignore", invalid="ignore"), threads:
             self._epochs(n_epochs, hooks)
         state = self.state
         if self.early_stopping and self.best_params is not None:

@@ -106,7 +106,8 @@ class FeedForward:
         # Blocks only for steps long enough for threads to pay (else one
         # block each, no overhead); they depend on the sizes, never on the
         # number of threads, so neither do the results.
-        self.blocked = batch_size * sum(W.size for W in coefs) >= MIN_BLOCKED_WORK
+        self.step_work = batch_size * sum(W.size for W in coefs)
+        self.blocked = self.step_work >= MIN_BLOCKED_WORK
         # Blocks of 50 to 100 rows keep the products near full-batch speed.
         self.n_row_blocks = max(2, round(batch_size / 100)) if self.blocked else 1
         self._weight_blocks = _weight_blocks(coefs, self.blocked)

@@ -9,11 +9,12 @@ a 2-thread BLAS call many times slower than a 1-thread one; our idle workers
 sleep instead. Measurements: ``benchmarks/README.md``.
 """
 
+import functools
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 # Rows per block of a batch: smaller blocks make slower products per flop.
 ROWS_PER_BLOCK = 50
@@ -21,6 +22,26 @@ ROWS_PER_BLOCK = 50
 # Multiply-adds of a step's products (batch size x weights) below which a
 # step is too short for the hand-offs to other threads to pay.
 MIN_PARALLEL_WORK = 5_000_000
+
+
+@functools.cache
+def _controller():
+    """One threadpoolctl controller per process: creating one scans the loaded
+    libraries (milliseconds), using it costs microseconds."""
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """A context manager that runs BLAS single-threaded inside and restores it after.
+
+    Examples
+    --------
+    >>> from skdbn._threads import blas_threads, one_blas_thread
+    >>> with one_blas_thread():
+    ...     blas_threads()
+    1
+    """
+    return _controller().limit(limits=1, user_api="blas")
 
 
 def blas_threads():
@@ -36,7 +57,7 @@ def blas_threads():
     >>> blas_threads() >= 1
     True
     """
-    counts = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    counts = [lib["num_threads"] for lib in _controller().info() if lib["user_api"] == "blas"]
     return max(counts, default=1)
 
 
@@ -76,9 +97,8 @@ class BlockRunner:
 
     A context manager: entering it limits BLAS to one thread and starts the
     workers; leaving it stops them and restores the BLAS setting. Enter it
-    once per epoch, not per batch: entering and leaving cost about 3 ms
-    (measured; mostly threadpoolctl looking up the BLAS libraries), while a
-    :meth:`run` of two blocks costs about 10 microseconds beyond the blocks.
+    once per epoch, not per batch (starting and stopping the workers costs
+    far more than a :meth:`run`, about 10 microseconds beyond the blocks).
 
     Parameters
     ----------
@@ -104,7 +124,7 @@ class BlockRunner:
         self._blas_limit = None
 
     def __enter__(self):
-        self._blas_limit = threadpool_limits(1, user_api="blas")
+        self._blas_limit = one_blas_thread()
         if self.n_workers > 1:
             self._pool = ThreadPoolExecutor(self.n_workers - 1, thread_name_prefix="skdbn")
         return self
