@@ -242,7 +242,7 @@ class FineTuningRun:
         n_epochs = 1 if self.incremental else self.settings.max_iter
         # One runner for the whole run: starting its workers costs more than
         # a small epoch. With one worker it runs the blocks in order.
-        workers = self.net.parallel_workers(blas_threads()) if self.net.blocked else 1
+        workers = self.net.parallel_workers(blas_threads())
         self.runner = BlockRunner(workers)
         if workers > 1:
             threads = self.runner

@@ -13,7 +13,7 @@ from scipy.sparse import issparse
 
 from . import _blas
 from ._base import ACTIVATIONS, DERIVATIVES, sample_bernoulli, softmax
-from ._threads import even_slices
+from ._threads import BlockRunner, even_slices
 
 # Multiply-adds of a step's products (batch size x weights) from which a
 # step runs in blocks on threads of our own: measured, a 200 x (784-100-10)
@@ -154,7 +154,7 @@ class FeedForward:
         """
         random_states = None if random_state is None else [random_state] * self.n_row_blocks
         output, _, _ = self.train_step(X, np.arange(X.shape[0]), Y, sample_weight,
-                                       _KeepGradients(), 0.0, None, random_states)
+                                       _KeepGradients(), 0.0, BlockRunner(1), random_states)
         return output
 
     def train_step(self, X, rows, Y, sample_weight, optimizer, learning_rate, runner,
@@ -174,8 +174,8 @@ class FeedForward:
         optimizer : skdbn._optim.SGD or skdbn._optim.Adam
             Updates the parameters block by block.
         learning_rate : float
-        runner : skdbn._threads.BlockRunner or None
-            Runs the blocks of each phase (None: in order, on this thread).
+        runner : skdbn._threads.BlockRunner
+            Runs the blocks of each phase (in order when it has one worker).
         random_states : list of numpy.random.Generator or None
             One per row block (:attr:`n_row_blocks`) for the dropout masks;
             None trains without dropout.
@@ -194,9 +194,6 @@ class FeedForward:
         scale, penalty = 1.0 / total, self.alpha / total
         row_blocks = even_slices(n, min(n, self.n_row_blocks)) if self.blocked else [slice(0, n)]
         batch = self._batch[:n]
-        # Unblocked steps (small networks) call the phases directly: on small
-        # data the step is short enough for the runner's loop to show.
-        run = runner.run if self.blocked and runner is not None else _run_in_order
 
         def rows_phase(k):
             block = row_blocks[k]
@@ -207,8 +204,7 @@ class FeedForward:
             self._output_delta(Y[block], wb, scale, block)
             self._backpropagate(block)
 
-        run(rows_phase, range(len(row_blocks)))
-        self._training = random_states is not None
+        runner.run(rows_phase, range(len(row_blocks)))
         optimizer.start(learning_rate)
         inputs = self._layer_inputs(batch, n)
         results = [None] * len(self._weight_blocks)
@@ -225,7 +221,7 @@ class FeedForward:
             grad = self._weight_grad(layer, inputs[layer], block, n, penalty)
             results[k] = (layer, squared_weights, optimizer.update(layer, grad, block))
 
-        run(weights_phase, range(len(self._weight_blocks)))
+        runner.run(weights_phase, range(len(self._weight_blocks)))
         squared_grads = [0.0] * len(self.coefs)
         squared_weights = 0.0
         for layer, weights, grads in results[:-1]:  # the last block: the biases
@@ -300,11 +296,6 @@ class _KeepGradients:
 
     def update(self, index, grad, rows=None):
         return _blas.squared_norm(grad)
-
-
-def _run_in_order(func, blocks):
-    for block in blocks:
-        func(block)
 
 
 def _total_weight(n, sample_weight, dtype):
