@@ -147,7 +147,8 @@ def train(name, n_epochs, learning_rate, X, args, checkpoints, on_checkpoint):
     """Train one method epoch by epoch; call ``on_checkpoint(rbm, epoch, seconds)``."""
     rbm = RBMTransformer(
         n_components=args.n_components, batch_size=100, weight_decay=2e-4,
-        random_state=args.seed, n_ais_runs=args.ais_runs, **METHODS[name],
+        random_state=args.seed, n_ais_runs=args.ais_runs, centering=args.centering,
+        **METHODS[name],
     )
     k = METHODS[name]["n_gibbs_steps"]
     n_max, seconds, epoch, steps_done = n_epochs, 0.0, 0, []
@@ -191,6 +192,8 @@ def main():
     parser.add_argument("--k-ramp", action="store_true",
                         help="CD-k and PCD-k with k > 1 start with 1 step and raise it "
                         "linearly to k over the epochs (as Salakhutdinov & Murray did)")
+    parser.add_argument("--centering", action="store_true",
+                        help="centered updates (RBMTransformer(centering=True))")
     parser.add_argument("--n-train", type=int, default=60_000)
     parser.add_argument("--holdout", type=int, default=0,
                         help="score on the last HOLDOUT training images instead of "
@@ -219,7 +222,8 @@ def main():
     print(f"data: {data_name}, {X_train.shape[0]} train / {X_test.shape[0]} test rows; "
           f"{X_train.shape[1]} -> {args.n_components} hidden, batch 100, "
           f"learning rate decayed linearly to 0, weight decay 2e-4, "
-          f"momentum 0.5 then 0.9{', k ramped up from 1' if args.k_ramp else ''}; "
+          f"momentum 0.5 then 0.9{', k ramped up from 1' if args.k_ramp else ''}"
+          f"{', centered updates' if args.centering else ''}; "
           f"AIS {args.ais_runs} runs x {args.ais_betas} betas")
 
     def curve_point(name):

@@ -27,6 +27,10 @@ from ._base import logistic, sample_bernoulli, sample_gaussian
 from ._optim import momentum_step
 from ._threads import BlockRunner, blas_threads, block_generators, even_slices
 
+# Fraction by which the offsets of centered updates move towards each batch's
+# means (Melchior, Fischer & Wiskott 2016 use 0.01).
+OFFSET_RATE = 0.01
+
 
 class RBMParameters:
     """The three parameter arrays of an RBM, plus the momentum velocities.
@@ -43,15 +47,22 @@ class RBMParameters:
         Visible biases ``b``.
     velocity : tuple of three ndarrays or None
         Momentum velocities of the three arrays, zeros when None.
+    offsets : tuple of two ndarrays or None
+        Offsets ``(mu, lambda)`` of the visible and hidden units, of shapes
+        ``(n_features,)`` and ``(n_components,)``, for centered updates
+        (``centering=True`` of :class:`ContrastiveDivergence`); None otherwise.
     """
 
-    def __init__(self, components, intercept_hidden, intercept_visible, velocity=None):
+    def __init__(
+        self, components, intercept_hidden, intercept_visible, velocity=None, offsets=None
+    ):
         self.components = np.asfortranarray(components)
         self.intercept_hidden = intercept_hidden
         self.intercept_visible = intercept_visible
         if velocity is None:
             velocity = tuple(np.zeros_like(a) for a in self.arrays())
         self.velocity = (np.asfortranarray(velocity[0]),) + tuple(velocity[1:])
+        self.offsets = offsets
 
     def arrays(self):
         """The weights, hidden biases and visible biases, in that order."""
@@ -63,6 +74,7 @@ class RBMParameters:
         return RBMParameters(
             *(a.copy(order="K") for a in self.arrays()),
             velocity=tuple(v.copy(order="K") for v in self.velocity),
+            offsets=None if self.offsets is None else tuple(o.copy() for o in self.offsets),
         )
 
     def all_finite(self):
@@ -109,6 +121,13 @@ class ContrastiveDivergence:
         Hidden states of the persistent chains; updated in place.
     visible_scale : ndarray of shape (n_features,) or None
         For Gaussian units, the input is divided by this before use.
+    centering : bool
+        Centered updates (Melchior, Fischer & Wiskott, 2016): the gradient
+        is taken in the parametrisation with energy ``-(v - mu).b' -
+        (h - lambda).c' - (v - mu) W^T (h - lambda)``, whose offsets
+        ``params.offsets = (mu, lambda)`` follow sliding averages of the
+        data's visible and hidden means (:data:`OFFSET_RATE` per batch).
+        ``params`` keeps the ordinary parameters of the same model.
     """
 
     def __init__(
@@ -126,6 +145,7 @@ class ContrastiveDivergence:
         random_state,
         chains=None,
         visible_scale=None,
+        centering=False,
     ):
         self.params = params
         self.gaussian = gaussian
@@ -136,6 +156,7 @@ class ContrastiveDivergence:
         self.momentum = momentum
         self.weight_decay = weight_decay
         self.chains = chains
+        self.centering = centering
         self.inverse_scale = None if visible_scale is None else 1.0 / visible_scale
         n_components, n_features = params.components.shape
         dtype = params.components.dtype
@@ -149,6 +170,10 @@ class ContrastiveDivergence:
         self._decay_WT = np.empty_like(self._grad_WT) if weight_decay else None
         self._grad_c = np.empty(n_components, dtype=dtype)
         self._grad_b = np.empty(n_features, dtype=dtype)
+        if centering:
+            self._rank1_WT = np.empty_like(self._grad_WT)
+            self._shift_b = np.empty(n_features, dtype=dtype)
+            self._shift_c = np.empty(n_components, dtype=dtype)
         self.random_state = random_state
         self._n_blocks = max(1, round(batch_size / _threads.ROWS_PER_BLOCK))
         self._feature_blocks = even_slices(n_features, self._n_blocks)
@@ -221,18 +246,66 @@ class ContrastiveDivergence:
             h_data *= c[block, None]
             h_model *= c[model, None]
 
-        def weights(cols):
+        def weight_gradient(cols):
             # rate (<v h>_data - <v h>_model) = V^T (c H), for visible units cols.
             grad = _blas.matmul(V[:, cols].T, H, out=self._grad_WT[cols])
+            if self.centering:
+                self._center_weight_gradient(grad, cols)
+
+        def weight_step(cols):
             decay = None if self._decay_WT is None else self._decay_WT[cols]
+            grad = self._grad_WT[cols]
             self._step(self._WT[cols], self.params.velocity[0].T[cols], grad, decay)
 
         self._runner.run(phases, range(self._n_blocks))
-        self._runner.run(weights, self._feature_blocks)
         # rate (<h>_data - <h>_model) and rate (<v>_data - <v>_model).
+        grad_c = np.sum(H, axis=0, out=self._grad_c)
+        grad_b = _blas.matmul(c, V, out=self._grad_b)
+        if self.centering:
+            self._runner.run(weight_gradient, self._feature_blocks)
+            self._center_bias_gradients(V[:b], H[:b], c[:b])
+            self._runner.run(weight_step, self._feature_blocks)
+        else:
+            self._runner.run(lambda cols: (weight_gradient(cols), weight_step(cols)),
+                             self._feature_blocks)
         p = self.params
-        self._step(p.intercept_hidden, p.velocity[1], np.sum(H, axis=0, out=self._grad_c))
-        self._step(p.intercept_visible, p.velocity[2], _blas.matmul(c, V, out=self._grad_b))
+        self._step(p.intercept_hidden, p.velocity[1], grad_c)
+        self._step(p.intercept_visible, p.velocity[2], grad_b)
+
+    def _center_weight_gradient(self, grad, cols):
+        """Turn ``grad`` (rows ``cols`` of the weight gradient) into the centered one.
+
+        ``<(v - mu)(h - lambda)^T>_data - <...>_model`` expands to the plain
+        gradient ``minus mu (<h>_data - <h>_model)^T minus (<v>_data -
+        <v>_model) lambda^T``: two rank-one corrections with the bias
+        gradients, which :meth:`update` computed first.
+        """
+        mu, lam = self.params.offsets
+        scratch = self._rank1_WT[cols]
+        grad -= np.multiply(mu[cols, None], self._grad_c, out=scratch)
+        grad -= np.multiply(self._grad_b[cols, None], lam, out=scratch)
+
+    def _center_bias_gradients(self, v_data, h_data, coef):
+        """Centered bias steps in the ordinary parameters; then move the offsets.
+
+        The centered model has ordinary biases ``b = b' - W lambda`` and ``c =
+        c' - W^T mu``, so a centered step ``(dW, db', dc')`` changes them by
+        ``db' - dW lambda`` and ``dc' - dW^T mu``. The offsets then slide
+        towards the batch's (weighted) data means; ``params`` stays the same
+        model whatever the offsets are. ``h_data`` holds the data rows'
+        hidden statistics times their coefficients ``coef`` (rate times the
+        row's share of the batch), so their column sums divided by the rate
+        are the batch's hidden means.
+        """
+        mu, lam = self.params.offsets
+        grad_W = self._grad_WT
+        self._grad_b -= _blas.matmul(grad_W, lam, out=self._shift_b)
+        self._grad_c -= _blas.matmul(mu, grad_W, out=self._shift_c)
+        step = OFFSET_RATE / self.learning_rate
+        lam *= 1.0 - OFFSET_RATE
+        lam += np.multiply(np.sum(h_data, axis=0, out=self._shift_c), step, out=self._shift_c)
+        mu *= 1.0 - OFFSET_RATE
+        mu += np.multiply(_blas.matmul(coef, v_data, out=self._shift_b), step, out=self._shift_b)
 
     def _load_batch(self, X, rows, out):
         if issparse(X):

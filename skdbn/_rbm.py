@@ -104,6 +104,14 @@ class RBMTransformer(
     weight_decay : float, default=0.0
         L2 penalty coefficient on the weights. Hinton's guide (2010)
         suggests values from 1e-5 to 1e-2, starting at 1e-4.
+    centering : bool, default=False
+        Centered updates (Melchior, Fischer & Wiskott, 2016): the gradient is
+        taken as if the units were centered, ``(v - mu)`` and ``(h -
+        lambda)``, with offsets ``mu`` and ``lambda`` that follow sliding
+        averages of the data's visible and hidden means. The model and its
+        parameters are the usual ones; only the direction of each update
+        changes, which makes it better conditioned and less sensitive to
+        the learning rate.
     shuffle : bool, default=True
         Shuffle the rows before each epoch.
     random_state : int, RandomState instance or None, default=None
@@ -187,6 +195,9 @@ class RBMTransformer(
     Hinton, G. E. (2010). A practical guide to training restricted Boltzmann
     machines. UTML TR 2010-003.
 
+    Melchior, J., Fischer, A. and Wiskott, L. (2016). How to center deep
+    Boltzmann machines. Journal of Machine Learning Research 17(99).
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -210,6 +221,7 @@ class RBMTransformer(
         "hidden_stats": [StrOptions({"probabilities", "samples"})],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "centering": ["boolean"],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -232,6 +244,7 @@ class RBMTransformer(
         hidden_stats="probabilities",
         momentum=0.5,
         weight_decay=0.0,
+        centering=False,
         shuffle=True,
         random_state=None,
         verbose=0,
@@ -250,6 +263,7 @@ class RBMTransformer(
         self.hidden_stats = hidden_stats
         self.momentum = momentum
         self.weight_decay = weight_decay
+        self.centering = centering
         self.shuffle = shuffle
         self.random_state = random_state
         self.verbose = verbose
@@ -373,6 +387,8 @@ class RBMTransformer(
     def _train(self, X, sample_weight, n_epochs, hooks):
         """Run the epochs on a copy of the parameters, publishing each epoch's model."""
         params = self._params.copy()
+        if self.centering and params.offsets is None:
+            params.offsets = self._initial_offsets(X, sample_weight)
         # Draw from a copy of the generator: on error, restore_on_error puts
         # back the untouched original, so a failed call changes no state.
         rng = copy.deepcopy(self._rng)
@@ -407,6 +423,11 @@ class RBMTransformer(
             if hooks.end(params, chains, rng, loss):
                 break  # a callback stopped the training
 
+    def _initial_offsets(self, X, sample_weight):
+        """Offsets of centered updates: the (scaled) feature means and hidden 1/2."""
+        mean = _feature_moments(X, sample_weight)[0] / self.visible_scale_
+        return mean.astype(X.dtype), np.full(self.n_components, 0.5, dtype=X.dtype)
+
     def _commit(self, params, chains, rng, loss):
         """Publish the model after one more epoch: copies, as training goes on in place."""
         self._params = params.copy()
@@ -431,6 +452,7 @@ class RBMTransformer(
             random_state=rng,
             chains=chains,
             visible_scale=self.visible_scale_ if self.visible_ == "gaussian" else None,
+            centering=self.centering,
         )
 
     def _publish(self, params):

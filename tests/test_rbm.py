@@ -205,15 +205,15 @@ def _tiny_training_data():
 
 
 @pytest.mark.parametrize(
-    "method, n_gibbs_steps, init",
-    [("cd", 1, "random"), ("pcd", 1, "random"), ("cd", 3, "xavier"),
-     ("pcd", 1, "xavier")],
+    "method, n_gibbs_steps, init, centering",
+    [("cd", 1, "random", False), ("pcd", 1, "random", False), ("cd", 3, "xavier", False),
+     ("pcd", 1, "xavier", False), ("cd", 1, "random", True), ("pcd", 1, "xavier", True)],
 )
-def test_training_raises_exact_log_likelihood(method, n_gibbs_steps, init):
+def test_training_raises_exact_log_likelihood(method, n_gibbs_steps, init, centering):
     V = _tiny_training_data()
     rbm = RBMTransformer(
         n_components=3, init=init, learning_rate=0.1, batch_size=10, n_iter=0,
-        method=method, n_gibbs_steps=n_gibbs_steps, random_state=0,
+        method=method, n_gibbs_steps=n_gibbs_steps, centering=centering, random_state=0,
     ).fit(V)
     initial = _exact_mean_log_likelihood(rbm, V)
     for _ in range(100):
@@ -266,11 +266,43 @@ def test_update_follows_learning_rate_weight_decay_and_momentum():
         )
 
 
+def test_centering_takes_the_centered_gradient_of_the_same_model():
+    """A centered step is the plain one with the offsets' corrections.
+
+    One batch per epoch, no momentum, the same seed: the plain and the
+    centered model draw the same samples for their first step, from the
+    same weights. With offsets ``mu`` (the data mean, as the batch is the
+    data) and ``lambda = 1/2`` the centered step of the ordinary parameters
+    is ``dW' = dW - mu dc^T - db lambda^T``, ``db' = db - dW' lambda``,
+    ``dc' = dc - dW'^T mu`` (Melchior, Fischer & Wiskott 2016, in the
+    parametrisation the estimator keeps).
+    """
+    X = digits01(100)
+    params = dict(n_components=8, batch_size=100, random_state=0, momentum=0.0)
+    start = RBMTransformer(n_iter=0, **params).fit(X)
+    plain = RBMTransformer(n_iter=1, **params).fit(X)
+    centered = RBMTransformer(n_iter=1, centering=True, **params).fit(X)
+
+    def steps(rbm):  # weights as (n_features, n_components), like the formulas
+        return ((rbm.components_ - start.components_).T,
+                rbm.intercept_visible_ - start.intercept_visible_,
+                rbm.intercept_hidden_ - start.intercept_hidden_)
+
+    dW, db, dc = steps(plain)
+    mu, lam = X.mean(axis=0), np.full(8, 0.5)
+    dW_centered = dW - np.outer(mu, dc) - np.outer(db, lam)
+    expected = (dW_centered, db - dW_centered @ lam, dc - dW_centered.T @ mu)
+    for got, want, name in zip(steps(centered), expected, ("W", "b", "c")):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12, err_msg=name)
+    assert np.abs(dW_centered - dW).max() > 1e-3  # the corrections matter here
+
+
 def test_fit_equals_fit_zero_epochs_then_partial_fits():
     """``fit`` and a chain of ``partial_fit`` calls share momentum and random stream."""
     X = digits01(250)
-    for method in ("cd", "pcd"):
-        params = dict(n_components=8, method=method, momentum=0.9, random_state=3)
+    for method, centering in (("cd", False), ("pcd", False), ("pcd", True)):
+        params = dict(n_components=8, method=method, momentum=0.9, random_state=3,
+                      centering=centering)
         full = RBMTransformer(n_iter=4, **params).fit(X)
         stepwise = RBMTransformer(n_iter=0, **params).fit(X)
         for _ in range(4):
