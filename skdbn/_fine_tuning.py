@@ -15,12 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from ._exceptions import DivergenceError
 from ._network import FeedForward, _take_rows
 from ._optim import SGD, Adam
+from ._spreading import certainty, neighbour_graph, principal_components, spread_labels
 from ._threads import (
     MIN_PARALLEL_WORK,
     BlockRunner,
@@ -28,7 +30,7 @@ from ._threads import (
     block_generators,
     one_blas_thread,
 )
-from ._utils import batch_slices
+from ._utils import batch_slices, in_chunks
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ class FineTuningSettings:
     shuffle: bool
     verbose: bool
     name: str
-    pseudo_label_weight: float = 0.0  # a parameter of the classifier only
+    pseudo_label_weight: float = 0.0  # parameters of the classifier only
+    pseudo_labels: str = "graph"
 
     @classmethod
     def from_estimator(cls, estimator, objective):
@@ -175,7 +178,8 @@ class FineTuningRun:
         One epoch of ``partial_fit``: no early stopping, no convergence warning.
     unlabelled : tuple of (ndarray, ndarray or None) or None, default=None
         Rows without a label and their weights, for the pseudo-labels of
-        ``settings.pseudo_label_weight``.
+        ``settings.pseudo_label_weight``: :class:`PseudoLabels` add some to
+        every step, :class:`GraphPseudoLabels` join them to the training rows.
     """
 
     def __init__(self, settings, state, X, Y, sample_weight, rng, incremental,
@@ -186,9 +190,12 @@ class FineTuningRun:
         self.early_stopping = settings.early_stopping and not incremental
         self.rng = rng
         self._split(X, Y, sample_weight)
+        use_unlabelled = unlabelled is not None and settings.pseudo_label_weight > 0
+        self.graph = self.pseudo = None
+        if use_unlabelled and settings.pseudo_labels == "graph":
+            self.graph = GraphPseudoLabels(self, *unlabelled)
         self.batch_size = settings.batch_size_for(self.X.shape[0])
-        self.pseudo = None
-        if unlabelled is not None and settings.pseudo_label_weight:
+        if use_unlabelled and settings.pseudo_labels == "network":
             self.pseudo = PseudoLabels(*unlabelled, self.batch_size, rng)
         # With pseudo-labels a step sees a labelled and an unlabelled batch.
         width = self.batch_size * (1 if self.pseudo is None else 2)
@@ -275,6 +282,8 @@ class FineTuningRun:
                 )
             if hooks is not None:
                 hooks.begin()
+            if self.graph is not None:
+                self.graph.refresh(epoch, n_epochs)
             self._epoch(state_epoch=self.state.n_iter if self.incremental else epoch)
             stop = not self.incremental and self._should_stop()
             if hooks is not None and hooks.end(self.state):
@@ -438,6 +447,67 @@ class PseudoLabels:
         if self.sw is not None:
             w[n_l:] *= self.sw[unlabelled]
         return x, targets, w
+
+
+class GraphPseudoLabels:
+    """Unlabelled rows as training rows, targeted by labels spread over a graph.
+
+    The unlabelled rows join the run's training rows (``X``, ``Y``, ``sw``),
+    after the labelled ones. Their targets come from label spreading
+    (:mod:`skdbn._spreading`) over the nearest-neighbour graph of all
+    training rows in the network's last hidden layer: the most probable
+    class, weighted by ``pseudo_label_weight`` times the spread distribution's
+    certainty (and the row's own weight). The labels are spread at the start
+    of the run and again at the epochs of ``rounds`` (fractions of the run),
+    from the features the network has learnt by then (Iscen et al., 2019).
+    """
+
+    rounds = (0.0, 0.5)
+
+    def __init__(self, run, X_unlabelled, sample_weight):
+        self.run = run
+        self.n_labelled = run.X.shape[0]
+        self.weight = run.settings.pseudo_label_weight
+        self.unlabelled_weight = sample_weight
+        stack = sp.vstack if sp.issparse(run.X) else np.vstack
+        run.X = stack([run.X, X_unlabelled.astype(run.X.dtype, copy=False)])
+        if sp.issparse(run.X):
+            run.X = run.X.tocsr()
+        run.Y = np.vstack([run.Y, np.zeros((X_unlabelled.shape[0], run.Y.shape[1]),
+                                           dtype=run.Y.dtype)])
+        labelled_weight = (np.ones(self.n_labelled, dtype=run.X.dtype) if run.sw is None
+                           else run.sw)
+        run.sw = np.concatenate([labelled_weight,
+                                 np.zeros(X_unlabelled.shape[0], dtype=labelled_weight.dtype)])
+
+    def refresh(self, epoch, n_epochs):
+        """Spread the labels again if ``epoch`` starts a round."""
+        if epoch in {int(round(f * n_epochs)) for f in self.rounds}:
+            self.spread()
+
+    def spread(self):
+        """Set the unlabelled rows' targets and weights from the current network."""
+        run, n_l = self.run, self.n_labelled
+        state, settings = run.state, run.settings
+        net = FeedForward.for_prediction(
+            state.coefs, state.intercepts, settings.activation,
+            settings.objective.out_activation, run.X.dtype,
+        )
+        n_layers = len(state.coefs)
+        width = sum(W.shape[1] for W in state.coefs)
+        features = in_chunks(lambda x: net.forward(
+            x.toarray() if sp.issparse(x) else x, out=[None] * n_layers)[-2],
+            run.X, width)
+        seeds = np.zeros_like(run.Y, dtype=np.float64)
+        seeds[:n_l] = run.Y[:n_l]
+        distributions = spread_labels(neighbour_graph(principal_components(features)), seeds)
+        targets = np.zeros_like(run.Y[n_l:])
+        targets[np.arange(targets.shape[0]), distributions[n_l:].argmax(axis=1)] = 1
+        run.Y[n_l:] = targets
+        weights = self.weight * certainty(distributions[n_l:])
+        if self.unlabelled_weight is not None:
+            weights *= self.unlabelled_weight
+        run.sw[n_l:] = weights
 
 
 def previous_state(estimator, incremental):

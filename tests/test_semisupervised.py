@@ -202,19 +202,24 @@ def test_partial_fit_pretrains_on_the_first_call_then_ignores_unlabelled(digits)
 
 
 
-# ------------------------------------------------------------ pseudo-labels
+# ------------------------------------------ pseudo-labels from the network
+
+
+def _lee(**kwargs):
+    """Pseudo-labels of Lee (2013): the network's own guesses."""
+    return _dbn(pseudo_labels="network", **kwargs)
 
 
 def test_pseudo_labels_ramp_in_from_zero(digits):
     X, _, partial = digits
     # The weight is 0 over the first 20 % of max_iter: equal to plain fine-tuning.
     plain = _fit(_dbn(max_iter=5), X, partial)
-    pseudo = _fit(_dbn(max_iter=5, pseudo_label_weight=3.0), X, partial)
+    pseudo = _fit(_lee(max_iter=5, pseudo_label_weight=3.0), X, partial)
     assert pseudo.pseudo_label_weight == 3.0
-    _same_weights(plain, _fit(_dbn(max_iter=5, pseudo_label_weight=0.0), X, partial))
+    _same_weights(plain, _fit(_lee(max_iter=5, pseudo_label_weight=0.0), X, partial))
     assert not np.allclose(plain.coefs_[-1], pseudo.coefs_[-1])
     plain = _fit(_dbn(max_iter=1), X, partial)
-    pseudo = _fit(_dbn(max_iter=1, pseudo_label_weight=3.0), X, partial)
+    pseudo = _fit(_lee(max_iter=1, pseudo_label_weight=3.0), X, partial)
     _same_weights(plain, pseudo)
 
 
@@ -223,7 +228,7 @@ def test_pseudo_labels_learn_from_unlabelled_rows(digits):
     # Without pretraining, only the pseudo-labels can use the unlabelled rows.
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        clf = _fit(_dbn(pretrain=False, pseudo_label_weight=1.0, max_iter=200,
+        clf = _fit(_lee(pretrain=False, pseudo_label_weight=1.0, max_iter=200,
                         learning_rate_init=1e-2, tol=0.0, n_iter_no_change=200), X, partial)
     assert clf.score(X, y) > 0.9
     # The unlabelled rows' weights count: zero weights give plain fine-tuning.
@@ -231,20 +236,103 @@ def test_pseudo_labels_learn_from_unlabelled_rows(digits):
     args = dict(pretrain=False, max_iter=10)
     with pytest.warns(UserWarning, match="unlabelled rows are ignored"):
         plain = _fit(_dbn(**args), X, partial)
-    zero = _fit(_dbn(pseudo_label_weight=1.0, **args), X, partial, sample_weight=weights)
+    zero = _fit(_lee(pseudo_label_weight=1.0, **args), X, partial, sample_weight=weights)
     np.testing.assert_allclose(zero.coefs_[-1], plain.coefs_[-1], rtol=1e-5, atol=1e-7)
 
 
 def test_pseudo_labels_keep_float32(digits):
     X, _, partial = digits
-    clf = _fit(_dbn(max_iter=4, pseudo_label_weight=1.0), X.astype(np.float32), partial)
+    clf = _fit(_lee(max_iter=4, pseudo_label_weight=1.0), X.astype(np.float32), partial)
     assert all(W.dtype == np.float32 for W in clf.coefs_)
 
 
 def test_pseudo_labels_sparse_equals_dense(digits):
     X, _, partial = digits
     params = dict(max_iter=5, pseudo_label_weight=1.0)
-    dense = _fit(_dbn(**params), X, partial)
-    sparse = _fit(_dbn(**params), csr_matrix(X), partial)
+    dense = _fit(_lee(**params), X, partial)
+    sparse = _fit(_lee(**params), csr_matrix(X), partial)
     np.testing.assert_allclose(sparse.predict_proba(X), dense.predict_proba(X), rtol=1e-5,
                                atol=1e-7)
+
+
+# ------------------------------------------------------- graph pseudo-labels
+
+
+def _graph_dbn(**kwargs):
+    params = dict(hidden_layer_sizes=(32,), rbm=RBMTransformer(n_iter=10),
+                  learning_rate_init=1e-2, max_iter=20, pseudo_label_weight=1.0)
+    return _dbn(**{**params, **kwargs})
+
+
+def test_graph_pseudo_labels_beat_labelled_rows_only(digits):
+    X, y, partial = digits
+    unlabelled = partial == -1
+    gains = []
+    for seed in range(3):
+        graph = _fit(_graph_dbn(random_state=seed), X, partial)
+        plain = _fit(_graph_dbn(random_state=seed, pseudo_label_weight=0.0), X, partial)
+        gains.append(graph.score(X[unlabelled], y[unlabelled])
+                     - plain.score(X[unlabelled], y[unlabelled]))
+    assert np.mean(gains) > 0.03
+
+
+def test_graph_targets_are_the_spread_labels(digits, monkeypatch):
+    X, y, partial = digits
+    calls = []
+
+    def oracle(graph, seeds, *args, **kwargs):
+        # Labels spread perfectly: the true class of every training row.
+        calls.append(seeds.shape)
+        truth = np.zeros_like(seeds)
+        truth[np.arange(len(y)), y] = 1
+        return truth
+
+    monkeypatch.setattr("skdbn._fine_tuning.spread_labels", oracle)
+    # The labelled rows first, then the unlabelled ones, as the run orders them.
+    order = np.argsort(partial == -1, kind="stable")
+    X, y, partial = X[order], y[order], partial[order]
+    clf = _fit(_graph_dbn(max_iter=4), X, partial)
+    assert calls == [(len(y), 10)] * 2  # at the start and after half the epochs
+    unlabelled = partial == -1
+    oracle_score = clf.score(X[unlabelled], y[unlabelled])
+    monkeypatch.undo()
+    plain = _fit(_graph_dbn(max_iter=4, pseudo_label_weight=0.0), X, partial)
+    assert oracle_score > plain.score(X[unlabelled], y[unlabelled]) + 0.05
+
+
+def test_graph_pseudo_labels_partial_fit_spreads_each_call(digits, monkeypatch):
+    X, _, partial = digits
+    from skdbn import _fine_tuning
+
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return spread_labels(*args, **kwargs)
+
+    spread_labels = _fine_tuning.spread_labels
+    monkeypatch.setattr(_fine_tuning, "spread_labels", counted)
+    clf = _graph_dbn()
+    clf.partial_fit(X, partial, classes=np.arange(10))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # the unlabelled rows are used
+        clf.partial_fit(X, partial)
+    assert len(calls) == 2
+
+
+def test_graph_pseudo_labels_keep_float32_and_sparse_equals_dense(digits):
+    X, _, partial = digits
+    dense = _fit(_graph_dbn(max_iter=4), X.astype(np.float32), partial)
+    assert all(W.dtype == np.float32 for W in dense.coefs_)
+    sparse = _fit(_graph_dbn(max_iter=4), csr_matrix(X.astype(np.float32)), partial)
+    np.testing.assert_allclose(sparse.predict_proba(X), dense.predict_proba(X), rtol=1e-4,
+                               atol=1e-5)
+
+
+def test_graph_pseudo_labels_with_early_stopping_and_weights(digits):
+    X, y, partial = digits
+    weights = np.random.default_rng(0).uniform(0.5, 1.5, len(y))
+    clf = _fit(_graph_dbn(early_stopping=True), X, partial, sample_weight=weights)
+    assert clf.best_validation_score_ is not None
+    assert np.all(np.isfinite(clf.coefs_[0]))
+    assert set(clf.classes_) == set(range(10))
