@@ -460,6 +460,7 @@ class GraphPseudoLabels:
     certainty (and the row's own weight). The labels are spread at the start
     of the run and again at the epochs of ``rounds`` (fractions of the run),
     from the features the network has learnt by then (Iscen et al., 2019).
+    Spreading holds the last hidden layer of all rows in memory.
     """
 
     rounds = (0.0, 0.5)
