@@ -121,7 +121,7 @@ def spread_labels(graph, Y, alpha=ALPHA, n_iterations=CG_ITERATIONS):
     """
     degrees = np.asarray(graph.sum(axis=1)).ravel()
     scale = 1.0 / np.sqrt(np.maximum(degrees, np.finfo(float).tiny))
-    S = sp.diags(scale) @ graph @ sp.diags(scale)
+    S = graph.multiply(scale[:, None]).multiply(scale[None, :]).tocsr()  # D^-1/2 A D^-1/2
 
     def A(F):
         return F - alpha * _blas.matmul(S, F)
