@@ -10,6 +10,7 @@ score, stratified split) comes in as an :class:`Objective`.
 import contextlib
 import copy
 import dataclasses
+import functools
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -470,10 +471,11 @@ class GraphPseudoLabels:
         self.n_labelled = run.X.shape[0]
         self.weight = run.settings.pseudo_label_weight
         self.unlabelled_weight = sample_weight
-        stack = sp.vstack if sp.issparse(run.X) else np.vstack
-        run.X = stack([run.X, X_unlabelled.astype(run.X.dtype, copy=False)])
+        unlabelled = X_unlabelled.astype(run.X.dtype, copy=False)
         if sp.issparse(run.X):
-            run.X = run.X.tocsr()
+            run.X = sp.vstack([run.X, unlabelled], format="csr")
+        else:
+            run.X = np.vstack([run.X, unlabelled])
         run.Y = np.vstack([run.Y, np.zeros((X_unlabelled.shape[0], run.Y.shape[1]),
                                            dtype=run.Y.dtype)])
         labelled_weight = (np.ones(self.n_labelled, dtype=run.X.dtype) if run.sw is None
@@ -494,17 +496,14 @@ class GraphPseudoLabels:
             state.coefs, state.intercepts, settings.activation,
             settings.objective.out_activation, run.X.dtype,
         )
-        n_layers = len(state.coefs)
         width = sum(W.shape[1] for W in state.coefs)
-        features = in_chunks(lambda x: net.forward(
-            x.toarray() if sp.issparse(x) else x, out=[None] * n_layers)[-2],
-            run.X, width)
+        features = in_chunks(functools.partial(net.predict, layer=-2), run.X, width)
         seeds = np.zeros_like(run.Y, dtype=np.float64)
         seeds[:n_l] = run.Y[:n_l]
         distributions = spread_labels(neighbour_graph(principal_components(features)), seeds)
-        targets = np.zeros_like(run.Y[n_l:])
+        targets = run.Y[n_l:]
+        targets[:] = 0
         targets[np.arange(targets.shape[0]), distributions[n_l:].argmax(axis=1)] = 1
-        run.Y[n_l:] = targets
         weights = self.weight * certainty(distributions[n_l:])
         if self.unlabelled_weight is not None:
             weights *= self.unlabelled_weight

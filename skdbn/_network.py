@@ -267,16 +267,17 @@ class FeedForward:
                                 out=self._penalty_grads[layer][block])
         return grad
 
-    def predict(self, X):
-        """Output for ``X`` (dense or sparse), without dropout, in new arrays.
+    def predict(self, X, layer=-1):
+        """Activations of ``layer`` (default: the output) for ``X`` (dense or sparse).
 
-        The same :meth:`forward` as training, writing each layer to a new
-        array instead of the preallocated batch buffers.
+        Without dropout, in new arrays: the same :meth:`forward` as training,
+        writing each layer to a new array instead of the preallocated batch
+        buffers. ``layer=-2`` gives the last hidden layer.
         """
         # Sparse rows are densified here, one chunk of rows at a time when the
         # caller chunks (see in_chunks): bounded memory, one dense code path.
         X = X.toarray() if issparse(X) else X
-        return self.forward(X, out=[None] * len(self.coefs))[-1]
+        return self.forward(X, out=[None] * len(self.coefs))[layer]
 
     @classmethod
     def for_prediction(cls, coefs, intercepts, activation, out_activation, dtype):
