@@ -207,13 +207,16 @@ def main():
     parser.add_argument("--check-betas", type=int, default=0,
                         help="re-estimate the best model's log Z with this many betas and "
                         "another AIS seed: a check of the estimate")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the training and of the AIS estimates")
+    parser.add_argument("--data-seed", type=int, default=0,
+                        help="seed of the binarisation: the data set itself")
     args = parser.parse_args()
     runs = [(m.split(":") + [args.learning_rate])[:3] for m in args.methods]
     runs = [(name, int(epochs), float(rate)) for name, epochs, rate in runs]
     if unknown := {name for name, _, _ in runs} - set(METHODS):
         parser.error(f"unknown methods {sorted(unknown)}")
-    X_train, X_test, data_name = load(args.data_dir, args.n_train, args.seed, args.holdout)
+    X_train, X_test, data_name = load(args.data_dir, args.n_train, args.data_seed, args.holdout)
     mnist = data_name.startswith("binarised MNIST")
     if not mnist:
         args.n_components = min(args.n_components, 16)

@@ -232,7 +232,8 @@ def print_table(results, label_counts, eval_name):
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="directory holding mnist_train.npz and mnist_test.npz")
-    parser.add_argument("--labels", type=int, help="run this label count only")
+    parser.add_argument("--labels", type=int, nargs="+",
+                        help="run these label counts only")
     parser.add_argument("--draws", type=int, default=3, help="labelled subsets per count")
     parser.add_argument("--holdout", type=int, default=0,
                         help="evaluate on the last N training images instead of the test set")
@@ -258,7 +259,7 @@ def main():
     warnings.filterwarnings("ignore", message=".*unlabelled rows are ignored")
     X, y, X_eval, y_eval, data_name, label_counts = load_data(args.data_dir, args.holdout)
     if args.labels is not None:
-        label_counts = (args.labels,)
+        label_counts = tuple(args.labels)
     eval_name = "validation" if args.holdout else "test"
     print(f"data: {data_name}; {X.shape[0]} training rows, {X_eval.shape[0]} {eval_name} rows")
     print(f"DBN: {args.pretrain_epochs} CD-1 epochs per RBM on every training row; "
@@ -267,7 +268,7 @@ def main():
     print()
     results = run(args, X, y, X_eval, y_eval, label_counts)
     print_table(results, label_counts, eval_name)
-    first = label_counts[0]
+    first = min(label_counts)
     errors, seconds = np.array(results[(first, "DBN")]).T
     print(f"{first} labels: {eval_name} error {errors.mean():.2f} % in {seconds.mean():.0f} s")
 

@@ -257,6 +257,10 @@ class ContrastiveDivergence:
             grad = self._grad_WT[cols]
             self._step(self._WT[cols], self.params.velocity[0].T[cols], grad, decay)
 
+        def weight_update(cols):
+            weight_gradient(cols)
+            weight_step(cols)
+
         self._runner.run(phases, range(self._n_blocks))
         # rate (<h>_data - <h>_model) and rate (<v>_data - <v>_model).
         grad_c = np.sum(H, axis=0, out=self._grad_c)
@@ -266,8 +270,7 @@ class ContrastiveDivergence:
             self._center_bias_gradients(V[:b], H[:b], c[:b])
             self._runner.run(weight_step, self._feature_blocks)
         else:
-            self._runner.run(lambda cols: (weight_gradient(cols), weight_step(cols)),
-                             self._feature_blocks)
+            self._runner.run(weight_update, self._feature_blocks)
         p = self.params
         self._step(p.intercept_hidden, p.velocity[1], grad_c)
         self._step(p.intercept_visible, p.velocity[2], grad_b)

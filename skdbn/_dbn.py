@@ -146,7 +146,7 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
 
         - ``"graph"``: labels spread (Zhou et al., 2004) over the
           10-nearest-neighbour graph of all training rows in the network's
-          last hidden layer, at the start of fine-tuning and again after
+          first hidden layer, at the start of fine-tuning and again after
           half of ``max_iter`` epochs, from the features learnt by then
           (Iscen et al., 2019). The unlabelled rows join the training rows,
           each targeted at its most probable spread class and weighted by

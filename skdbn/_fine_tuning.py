@@ -456,12 +456,12 @@ class GraphPseudoLabels:
     The unlabelled rows join the run's training rows (``X``, ``Y``, ``sw``),
     after the labelled ones. Their targets come from label spreading
     (:mod:`skdbn._spreading`) over the nearest-neighbour graph of all
-    training rows in the network's last hidden layer: the most probable
+    training rows in the network's first hidden layer: the most probable
     class, weighted by ``pseudo_label_weight`` times the spread distribution's
     certainty (and the row's own weight). The labels are spread at the start
     of the run and again at the epochs of ``rounds`` (fractions of the run),
     from the features the network has learnt by then (Iscen et al., 2019).
-    Spreading holds the last hidden layer of all rows in memory.
+    Spreading holds the first hidden layer of all rows in memory.
     """
 
     rounds = (0.0, 0.5)
@@ -492,12 +492,15 @@ class GraphPseudoLabels:
         """Set the unlabelled rows' targets and weights from the current network."""
         run, n_l = self.run, self.n_labelled
         state, settings = run.state, run.settings
+        # The first hidden layer: on MNIST its graph spreads labels better
+        # than the deeper layers' (benchmarks/README.md). The network is cut
+        # after the layer that follows it, so predict computes little else.
         net = FeedForward.for_prediction(
-            state.coefs, state.intercepts, settings.activation,
+            state.coefs[:2], state.intercepts[:2], settings.activation,
             settings.objective.out_activation, run.X.dtype,
         )
-        width = sum(W.shape[1] for W in state.coefs)
-        features = in_chunks(functools.partial(net.predict, layer=-2), run.X, width)
+        width = sum(W.shape[1] for W in state.coefs[:2])
+        features = in_chunks(functools.partial(net.predict, layer=0), run.X, width)
         seeds = np.zeros_like(run.Y, dtype=np.float64)
         seeds[:n_l] = run.Y[:n_l]
         distributions = spread_labels(neighbour_graph(principal_components(features)), seeds)

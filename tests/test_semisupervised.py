@@ -300,6 +300,26 @@ def test_graph_targets_are_the_spread_labels(digits, monkeypatch):
     assert oracle_score > plain.score(X[unlabelled], y[unlabelled]) + 0.05
 
 
+def test_graph_is_built_in_the_first_hidden_layer(digits, monkeypatch):
+    X, _, partial = digits
+    from skdbn import _fine_tuning
+
+    features = []
+
+    def recorded(F, *args, **kwargs):
+        features.append(F.copy())
+        return principal_components(F, *args, **kwargs)
+
+    principal_components = _fine_tuning.principal_components
+    monkeypatch.setattr(_fine_tuning, "principal_components", recorded)
+    clf = _fit(_graph_dbn(hidden_layer_sizes=(16, 8), max_iter=2), X, partial)
+    # The first spread sees the pretrained network: the first RBM's hidden
+    # probabilities, the labelled rows first, then the unlabelled ones.
+    labelled = partial != -1
+    rows = np.vstack([X[labelled], X[~labelled]])
+    np.testing.assert_allclose(features[0], clf.rbms_[0].transform(rows), rtol=1e-10)
+
+
 def test_graph_pseudo_labels_partial_fit_spreads_each_call(digits, monkeypatch):
     X, _, partial = digits
     from skdbn import _fine_tuning
