@@ -153,8 +153,8 @@ class DBNClassifier(ClassifierMixin, BaseDBN):
           the spread distribution's certainty (1 minus its normalised
           entropy); an epoch passes over all rows. Spreading costs a pass
           over the data and an exact neighbour search (about a minute on
-          60,000 MNIST images); pretrained features make it far better than
-          random ones.
+          60,000 MNIST images); with pretrained weights it does better
+          than from random ones (see :ref:`few_labels`).
         - ``"network"``: the class the network, without dropout, currently
           finds most probable (Lee, 2013). Each mini-batch of labelled rows
           gets as many unlabelled rows, and their weight ramps in linearly
