@@ -493,13 +493,12 @@ class GraphPseudoLabels:
         run, n_l = self.run, self.n_labelled
         state, settings = run.state, run.settings
         # The first hidden layer: on MNIST its graph spreads labels better
-        # than the deeper layers' (benchmarks/README.md). The network is cut
-        # after the layer that follows it, so predict computes little else.
+        # than the deeper layers' (benchmarks/README.md).
         net = FeedForward.for_prediction(
-            state.coefs[:2], state.intercepts[:2], settings.activation,
+            state.coefs, state.intercepts, settings.activation,
             settings.objective.out_activation, run.X.dtype,
         )
-        width = sum(W.shape[1] for W in state.coefs[:2])
+        width = state.coefs[0].shape[1]
         features = in_chunks(functools.partial(net.predict, layer=0), run.X, width)
         seeds = np.zeros_like(run.Y, dtype=np.float64)
         seeds[:n_l] = run.Y[:n_l]

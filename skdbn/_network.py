@@ -117,7 +117,8 @@ class FeedForward:
     def forward(self, X, out=None, random_state=None, rows=None):
         """Activations of every layer for the batch ``X`` (last: the output).
 
-        ``out`` lists where each layer goes (None: a new array); by default
+        ``out`` lists where each layer goes (None: a new array), and a
+        shorter list stops the pass after its last layer; by default
         the preallocated batch buffers, at ``rows`` (a slice: a block of a
         larger batch) or at the first ``len(X)`` rows. With ``random_state``
         given, dropout masks are applied to the input and the hidden layers
@@ -135,7 +136,7 @@ class FeedForward:
             _drop(dropped, self._input_mask[rows], self.input_dropout, random_state)
             X = dropped
         a = X
-        for layer, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
+        for layer, (W, b) in enumerate(zip(self.coefs[:len(acts)], self.intercepts)):
             z = acts[layer] = _blas.matmul(a, W, out=acts[layer])
             z += b
             if layer == len(self.coefs) - 1:
@@ -272,12 +273,12 @@ class FeedForward:
 
         Without dropout, in new arrays: the same :meth:`forward` as training,
         writing each layer to a new array instead of the preallocated batch
-        buffers. ``layer=-2`` gives the last hidden layer.
+        buffers, and stopping at ``layer`` (``0``: the first hidden layer).
         """
         # Sparse rows are densified here, one chunk of rows at a time when the
         # caller chunks (see in_chunks): bounded memory, one dense code path.
         X = X.toarray() if issparse(X) else X
-        return self.forward(X, out=[None] * len(self.coefs))[layer]
+        return self.forward(X, out=[None] * (layer % len(self.coefs) + 1))[-1]
 
     @classmethod
     def for_prediction(cls, coefs, intercepts, activation, out_activation, dtype):
